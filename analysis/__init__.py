@@ -1,0 +1,1 @@
+"""Measuring language in stored postings: lexicons, matching, trends, charts and reports."""

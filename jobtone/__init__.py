@@ -1,0 +1,1 @@
+"""The `jobtone` command line: thin commands over `scraper` and `analysis`."""

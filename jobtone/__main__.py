@@ -1,0 +1,5 @@
+import sys
+
+from jobtone.cli import main
+
+sys.exit(main())

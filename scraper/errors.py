@@ -1,0 +1,48 @@
+"""The small exception tree jobtone raises; the CLI turns each into one clear line and an exit code."""
+
+from __future__ import annotations
+
+
+class JobtoneError(Exception):
+    """Base of every error jobtone expects, explains and records."""
+
+
+class ConfigError(JobtoneError):
+    """The configuration file or a command-line value is wrong."""
+
+
+class FetchError(JobtoneError):
+    """A request failed for good (after retries); carries the URL and, when known, the HTTP status."""
+
+    def __init__(self, url: str, reason: str, status: int | None = None) -> None:
+        super().__init__(f"{reason} ({url})")
+        self.url = url
+        self.reason = reason
+        self.status = status
+
+
+class NotFound(FetchError):
+    """The server says the board or item does not exist (HTTP 404)."""
+
+
+class BadResponse(FetchError):
+    """The server answered, but not with what the source serves: HTML, invalid or truncated JSON,
+    a changed shape, an error inside a 200, or a body over the size cap."""
+
+
+class ParseError(JobtoneError):
+    """A record does not fit the shape its parser knows; carries the source name."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"{source}: {reason}")
+        self.source = source
+        self.reason = reason
+
+
+class DatabaseLocked(JobtoneError):
+    """Another process holds the DuckDB file; `holder` names it as DuckDB reported it."""
+
+    def __init__(self, path: str, holder: str) -> None:
+        super().__init__(f"database {path} is locked by {holder}")
+        self.path = path
+        self.holder = holder

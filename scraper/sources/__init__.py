@@ -1,0 +1,29 @@
+"""The registry of sources: one module each, one line here. See `base.py` for the contract."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from scraper.errors import ConfigError
+from scraper.sources.base import Board, FetchContext, Source, collect
+
+SOURCES: dict[str, ModuleType] = {}
+
+
+def _register(*modules: ModuleType) -> None:
+    for module in modules:
+        SOURCES[module.NAME] = module
+
+
+# -- registry: one line per source module ----------------------------------------------------------
+# (helpers add `from scraper.sources import x; _register(x)` lines below)
+
+
+def get_source(name: str) -> ModuleType:
+    try:
+        return SOURCES[name]
+    except KeyError:
+        raise ConfigError(f"unknown source {name!r}; known: {', '.join(sorted(SOURCES))}") from None
+
+
+__all__ = ["Board", "FetchContext", "Source", "SOURCES", "collect", "get_source"]

@@ -1,0 +1,97 @@
+"""HTML → plain text that keeps every word: block breaks, entities, NFKC and mojibake repair.
+
+Default text getters (BeautifulSoup's `get_text()`, lxml's `text_content()`) glue adjacent blocks:
+`<li>a</li><li>flexible</li>` becomes "aflexible" and the term is lost. Here every block element
+ends a line, so words never merge across blocks.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from html.parser import HTMLParser
+
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote br dd div dl dt fieldset figcaption figure footer form h1 h2 h3"
+    " h4 h5 h6 header hr li main nav ol p pre section table tbody td tfoot th thead tr ul".split()
+)
+SKIP_TAGS = frozenset({"script", "style", "template", "noscript", "head", "title"})
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in SKIP_TAGS:
+            self.skipping += 1
+        elif tag in BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in SKIP_TAGS:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def html_to_text(markup: str | None) -> str:
+    """Plain, normalised text of an HTML fragment; every block element ends a line."""
+    if not markup:
+        return ""
+    collector = _TextCollector()
+    collector.feed(markup)
+    collector.close()
+    return normalize("".join(collector.parts))
+
+
+def unescaped_html_to_text(escaped: str | None) -> str:
+    """For HTML that was entity-escaped once more (Greenhouse `content`, some JSON-LD descriptions)."""
+    return html_to_text(html.unescape(escaped or ""))
+
+
+_SPACES = re.compile(r"[^\S\n]+")
+
+
+def normalize(text: str | None) -> str:
+    """Repair mojibake, NFKC-normalise, collapse runs of spaces; one line per block, no blank lines."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", repair_mojibake(text))
+    lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+# Characters that a UTF-8 continuation byte 0x80-0xBF turns into when misread as Windows-1252/Latin-1.
+_CONT = "[\x80-\xbf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018\u2019\u201a\u201c\u201d\u201e\u2020\u2021\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+_MOJIBAKE = re.compile(f"[\xc2-\xdf]{_CONT}|[\xe0-\xef]{_CONT}{{2}}|[\xf0-\xf4]{_CONT}{{3}}")
+
+
+def _as_bytes(chars: str) -> bytes:
+    out = bytearray()
+    for ch in chars:
+        out += bytes([ord(ch)]) if ord(ch) < 256 else ch.encode("cp1252")
+    return bytes(out)
+
+
+def _repair(match: re.Match[str]) -> str:
+    try:
+        return _as_bytes(match.group()).decode("utf-8")
+    except UnicodeError:
+        return match.group()
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo UTF-8 that was decoded as Windows-1252 or Latin-1 (`â€™` → `’`), sequence by sequence."""
+    return _MOJIBAKE.sub(_repair, text)

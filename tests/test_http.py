@@ -1,0 +1,121 @@
+"""The HTTP policy against a real local server: retries, Retry-After, faults, caps and validation."""
+
+import time
+
+import pytest
+
+from replay import Reply
+from scraper.errors import BadResponse, FetchError, NotFound
+from scraper.http import Client, HostLimit, HttpSettings, retry_after_seconds
+
+
+def fast_client(**kw) -> tuple[Client, list[float]]:
+    slept: list[float] = []
+    settings = HttpSettings(read_timeout=kw.pop("read_timeout", 2.0), backoff=0.01,
+                            default_limit=HostLimit(2, 0.0), **kw)
+    return Client(settings, sleep=slept.append), slept
+
+
+def test_json_ok_and_user_agent(server):
+    server.route("/x", Reply.json({"jobs": []}))
+    client, _ = fast_client()
+    assert client.get_json(server.url + "/x") == {"jobs": []}
+    assert server.requests[0].headers["User-Agent"].startswith("jobtone/")
+
+
+def test_500_then_200_is_retried(server):
+    server.route("/x", Reply(500), Reply(503), Reply.json([1]))
+    client, slept = fast_client()
+    assert client.get_json(server.url + "/x") == [1]
+    assert server.hits("/x") == 3 and len(slept) == 2
+
+
+def test_429_honours_retry_after(server):
+    server.route("/x", Reply(429, headers={"Retry-After": "7"}), Reply.json([]))
+    client, slept = fast_client()
+    assert client.get_json(server.url + "/x") == []
+    assert slept == [7.0]
+
+
+def test_retry_after_over_limit_fails(server):
+    server.route("/x", Reply(429, headers={"Retry-After": "9999"}))
+    client, _ = fast_client()
+    with pytest.raises(FetchError, match="Retry-After"):
+        client.get(server.url + "/x")
+
+
+def test_retries_run_out(server):
+    server.route("/x", Reply(503))
+    client, slept = fast_client(retries=2)
+    with pytest.raises(FetchError) as info:
+        client.get(server.url + "/x")
+    assert info.value.status == 503 and server.hits("/x") == 3
+
+
+def test_404_is_not_found_without_retry(server):
+    server.route("/x", Reply.json({"ok": False, "error": "Document not found"}, status=404))
+    client, slept = fast_client()
+    with pytest.raises(NotFound):
+        client.get_json(server.url + "/x")
+    assert slept == []
+
+
+@pytest.mark.parametrize("reply, message", [
+    (Reply.text("<html><body>Login</body></html>", content_type="text/html"), "HTML page"),
+    (Reply.text('{"jobs": [', content_type="application/json"), "invalid or truncated JSON"),
+    (Reply(200, b'{"a": "\xff\xfe"}', {"Content-Type": "application/json"}), "UTF-8"),
+])
+def test_bad_bodies_are_bad_responses(server, reply, message):
+    server.route("/x", reply)
+    client, _ = fast_client()
+    with pytest.raises(BadResponse, match=message):
+        client.get_json(server.url + "/x")
+
+
+def test_wrong_shape(server):
+    server.route("/x", Reply.json({"ok": False}))
+    client, _ = fast_client()
+    with pytest.raises(BadResponse, match="shape"):
+        client.get_json(server.url + "/x", expect=list)
+
+
+def test_connection_reset_mid_body_is_retried(server):
+    server.route("/x", Reply.json({"a": "b" * 1000}, fault="reset"), Reply.json({"a": 1}))
+    client, _ = fast_client()
+    assert client.get_json(server.url + "/x") == {"a": 1}
+
+
+def test_read_timeout_is_retried_then_fails(server):
+    server.route("/x", Reply.json([], delay=1.0))
+    client, _ = fast_client(read_timeout=0.2, retries=1)
+    with pytest.raises(FetchError, match="timed out"):
+        client.get(server.url + "/x")
+
+
+def test_connection_refused():
+    client, _ = fast_client(retries=1)
+    with pytest.raises(FetchError, match="connection failed"):
+        client.get("http://127.0.0.1:9/nothing")
+
+
+def test_size_cap(server):
+    server.route("/x", Reply(200, b"[" + b"1," * 100_000 + b"1]", {"Content-Type": "application/json"}))
+    client, _ = fast_client(max_bytes=10_000)
+    with pytest.raises(BadResponse, match="cap"):
+        client.get(server.url + "/x")
+
+
+def test_per_host_interval_spaces_request_starts(server):
+    server.route("/x", Reply.json([]))
+    client = Client(HttpSettings(default_limit=HostLimit(1, 0.15)))
+    started = time.monotonic()
+    for _ in range(3):
+        client.get(server.url + "/x")
+    assert time.monotonic() - started >= 0.3
+
+
+def test_retry_after_parsing():
+    assert retry_after_seconds("12") == 12.0
+    assert retry_after_seconds(None) is None
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+    assert retry_after_seconds("soon") is None
