@@ -18,6 +18,10 @@ class Posting:
     weaker fallback was used, "capture" for a Wayback capture time). `boilerplate` is text the source
     marks as shared across its postings (board intro/outro, EEO paragraphs), kept apart from `text`.
     `raw` is the source record as JSON text so postings can be re-parsed without re-fetching.
+
+    Detail-per-posting sources set `fingerprint` to what their list says about a posting (e.g. its
+    update time); when the stored fingerprint matches, they skip the detail request and yield the posting
+    with `seen_only=True`: the store then only marks it seen and keeps its stored text.
     """
 
     source: str
@@ -32,6 +36,8 @@ class Posting:
     url: str = ""
     boilerplate: str = ""
     raw: str = ""
+    fingerprint: str = ""
+    seen_only: bool = False
 
     @property
     def posting_id(self) -> int:
@@ -39,15 +45,19 @@ class Posting:
 
     @property
     def content_hash(self) -> str:
-        """Changes whenever the wording a reader sees changes."""
-        parts = (self.title, self.text, self.boilerplate)
-        return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).hexdigest()
+        """Changes whenever the wording a reader sees changes (same as SQL `CONTENT_HASH_SQL`)."""
+        return hashlib.md5("\x1f".join((self.title, self.text, self.boilerplate)).encode()).hexdigest()
 
 
 def posting_id(source: str, board: str, external_id: str) -> int:
-    """A stable 63-bit id for the key (source, board, external_id), the same in every database."""
-    key = f"{source}\x1f{board}\x1f{external_id}".encode()
-    return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big") >> 1
+    """A stable 63-bit id for the key (source, board, external_id); SQL computes the same (`POSTING_ID_SQL`)."""
+    digest = hashlib.md5(f"{source}\x1f{board}\x1f{external_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "little") >> 1
+
+
+# The same two functions in DuckDB SQL, for bulk loads that never pass rows through Python.
+POSTING_ID_SQL = "(md5_number_upper(source || chr(31) || board || chr(31) || external_id) >> 1)::BIGINT"
+CONTENT_HASH_SQL = "md5(title || chr(31) || text || chr(31) || boilerplate)"
 
 
 def raw_json(record: Any) -> str:

@@ -44,12 +44,14 @@ class Board:
 
 @dataclass(frozen=True)
 class FetchContext:
-    """What `fetch` may use: the polite client, this source's API root, and what is stored already."""
+    """What `fetch` may use: the polite client, this source's API root, the user's whole `[api]` table
+    (for sources with a second root, e.g. `lever_eu`), and what is stored already."""
 
     client: Client
     root: str
     now: datetime
-    known: Callable[[], Mapping[str, str]] = lambda: {}  # external_id -> content_hash of stored postings
+    api: Mapping[str, str] = field(default_factory=dict)
+    known: Callable[[], Mapping[str, str]] = lambda: {}  # external_id -> stored fingerprint, for this board
 
     def url(self, path: str) -> str:
         return self.root.rstrip("/") + "/" + path.lstrip("/")
