@@ -1,0 +1,302 @@
+"""The DuckDB store: owns the schema (ordered migrations + a version table) and every write.
+
+Writers hold the file only while writing one batch; readers open it read-only. Postings are loaded in bulk:
+a batch is read by DuckDB itself (`read_json` of a staged JSON-lines file, or any SQL for imports) into a
+temporary table `incoming`, then merged by delete + insert in one transaction — measured 26-47x faster than
+row-at-a-time inserts and 3.7x faster than INSERT ... ON CONFLICT here.
+
+Timestamps are naive UTC throughout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from scraper.errors import DatabaseLocked, JobtoneError
+from scraper.posting import Posting
+
+# Columns of a posting as staged and loaded; `incoming` always has exactly these.
+INCOMING_COLUMNS: dict[str, str] = {
+    "posting_id": "BIGINT", "source": "VARCHAR", "board": "VARCHAR", "external_id": "VARCHAR",
+    "company": "VARCHAR", "title": "VARCHAR", "location": "VARCHAR", "url": "VARCHAR",
+    "text": "VARCHAR", "boilerplate": "VARCHAR", "posted_at": "TIMESTAMP", "date_source": "VARCHAR",
+    "raw": "VARCHAR", "fingerprint": "VARCHAR", "seen_only": "BOOLEAN", "content_hash": "VARCHAR",
+}
+
+MIGRATIONS: list[tuple[str, str]] = [
+    ("postings, history and runs", """
+    CREATE TABLE postings (
+        posting_id    BIGINT NOT NULL,   -- stable hash of (source, board, external_id): see scraper/posting.py
+        source        VARCHAR NOT NULL,  -- greenhouse, lever, ashby, ..., hn
+        board         VARCHAR NOT NULL,  -- the board's token on that source
+        external_id   VARCHAR NOT NULL,  -- the source's own id, as text
+        company       VARCHAR,
+        title         VARCHAR,
+        location      VARCHAR,
+        url           VARCHAR,
+        text          VARCHAR,           -- the posting's own words, plain text
+        boilerplate   VARCHAR,           -- text the source marks as shared across postings
+        posted_at     TIMESTAMP,         -- the source's posting date, UTC; NULL when it gives none
+        date_source   VARCHAR,           -- the field posted_at came from
+        first_seen_at TIMESTAMP NOT NULL,
+        last_seen_at  TIMESTAMP NOT NULL,
+        removed_at    TIMESTAMP,         -- set when it disappeared from its board; cleared if it returns
+        changed_at    TIMESTAMP NOT NULL,-- when its wording last changed (or first seen)
+        content_hash  VARCHAR NOT NULL,
+        fingerprint   VARCHAR,           -- what a detail-per-posting source's list said about it
+        raw           VARCHAR            -- the source record, JSON
+    );
+    CREATE TABLE posting_history (       -- earlier wordings of postings whose text changed
+        posting_id    BIGINT NOT NULL,
+        content_hash  VARCHAR NOT NULL,
+        title         VARCHAR,
+        text          VARCHAR,
+        boilerplate   VARCHAR,
+        valid_from    TIMESTAMP,
+        valid_to      TIMESTAMP NOT NULL
+    );
+    CREATE TABLE runs (
+        run_id     VARCHAR NOT NULL,
+        command    VARCHAR,
+        started_at TIMESTAMP NOT NULL,
+        ended_at   TIMESTAMP,
+        status     VARCHAR,              -- ok | partial | failed | locked
+        fetched    BIGINT, new BIGINT, updated BIGINT, removed BIGINT,
+        failures   INTEGER,
+        error      VARCHAR
+    );
+    CREATE TABLE board_runs (
+        run_id     VARCHAR NOT NULL,
+        source     VARCHAR NOT NULL,
+        board      VARCHAR NOT NULL,
+        company    VARCHAR,
+        started_at TIMESTAMP,
+        ended_at   TIMESTAMP,
+        status     VARCHAR,              -- ok | not_found | failed | staged
+        fetched    BIGINT, new BIGINT, updated BIGINT, removed BIGINT,
+        url        VARCHAR,
+        error      VARCHAR
+    );
+    """),
+]
+
+_LOCK_HOLDER = re.compile(r"(?:Conflicting lock is held in|lock is held by)\s+(.+?)(?:\.\s+See also|$)", re.S)
+
+
+@dataclass(frozen=True)
+class LoadStats:
+    fetched: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+
+    def __add__(self, other: LoadStats) -> LoadStats:
+        return LoadStats(*(a + b for a, b in zip(asdict(self).values(), asdict(other).values())))
+
+
+# -- connections ---------------------------------------------------------------------------------
+
+def connect(path: Path, *, read_only: bool = False, wait: float = 0.0) -> duckdb.DuckDBPyConnection:
+    """Open the database. Writers create and migrate it; a lock held by another process is retried with
+    backoff for `wait` seconds, then raised as DatabaseLocked naming the holder."""
+    path = Path(path)
+    if read_only and not path.exists():
+        raise JobtoneError(f"no database at {path} yet: run `jobtone scrape` (or `jobtone run`) first")
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    deadline, delay = time.monotonic() + wait, 0.1
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            holder = lock_holder(str(exc))
+            if holder is None:
+                raise JobtoneError(f"cannot open database {path}: {exc}") from exc
+            if time.monotonic() + delay > deadline:
+                raise DatabaseLocked(str(path), holder) from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+    if not read_only:
+        migrate(con)
+    return con
+
+
+@contextmanager
+def opened(path: Path, *, read_only: bool = False, wait: float = 0.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """`connect` as a context manager that always closes, so the file is held as briefly as possible."""
+    con = connect(path, read_only=read_only, wait=wait)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def lock_holder(message: str) -> str | None:
+    """Who holds the lock, from DuckDB's "Could not set lock" message; None for other I/O errors."""
+    if "lock" not in message.lower():
+        return None
+    found = _LOCK_HOLDER.search(message)
+    return found.group(1).strip() if found else "another process"
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP)")
+    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(row[0] or 0) if row else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply the migrations the file has not seen yet, each in its own transaction; returns the version."""
+    version = schema_version(con)
+    for number, (_name, sql) in enumerate(MIGRATIONS[version:], start=version + 1):
+        con.begin()
+        try:
+            con.execute(sql)
+            con.execute("INSERT INTO schema_version VALUES (?, now()::TIMESTAMP)", [number])
+            con.commit()
+        except Exception:
+            con.rollback()
+            raise
+        version = number
+    return version
+
+
+# -- loading postings ------------------------------------------------------------------------------
+
+def posting_record(posting: Posting) -> dict[str, Any]:
+    """A posting as one JSON-lines record of the `incoming` shape."""
+    record = {name: getattr(posting, name) for name in INCOMING_COLUMNS if name not in ("posting_id", "content_hash")}
+    record["posting_id"] = posting.posting_id
+    record["content_hash"] = posting.content_hash
+    record["posted_at"] = posting.posted_at.isoformat() if posting.posted_at else None
+    return record
+
+
+def write_jsonl(postings: Iterable[Posting], path: Path) -> int:
+    """Write postings as JSON lines (the staging format); returns how many."""
+    count = 0
+    with open(path, "w", encoding="utf-8") as out:
+        for posting in postings:
+            out.write(json.dumps(posting_record(posting), ensure_ascii=False))
+            out.write("\n")
+            count += 1
+    return count
+
+
+def load_postings(con: duckdb.DuckDBPyConnection, postings: Iterable[Posting], seen_at: datetime,
+                  complete: Sequence[tuple[str, str]] = ()) -> LoadStats:
+    """Bulk-load postings seen at `seen_at`. For each (source, board) in `complete`, the batch is that
+    board's whole listing: its stored postings missing from the batch are marked removed."""
+    fd, name = tempfile.mkstemp(suffix=".jsonl", prefix="jobtone-")
+    os.close(fd)
+    try:
+        write_jsonl(postings, Path(name))
+        return load_jsonl(con, Path(name), seen_at, complete)
+    finally:
+        os.unlink(name)
+
+
+def load_jsonl(con: duckdb.DuckDBPyConnection, path: Path, seen_at: datetime,
+               complete: Sequence[tuple[str, str]] = ()) -> LoadStats:
+    """Bulk-load a staged JSON-lines file (see `write_jsonl`) in one transaction."""
+    con.begin()
+    try:
+        columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in INCOMING_COLUMNS.items()) + "}"
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE incoming AS
+            SELECT * FROM read_json({_sql_string(str(path))}, format = 'newline_delimited',
+                                    columns = {columns}, maximum_object_size = 268435456)""")
+        stats = merge_incoming(con, seen_at, complete)
+        con.commit()
+        return stats
+    except Exception:
+        con.rollback()
+        raise
+
+
+def merge_incoming(con: duckdb.DuckDBPyConnection, seen_at: datetime,
+                   complete: Sequence[tuple[str, str]] = ()) -> LoadStats:
+    """Merge the temp table `incoming` (INCOMING_COLUMNS) into `postings`; the caller owns the transaction.
+
+    New postings are inserted; changed ones replaced with their earlier wording kept in posting_history;
+    unchanged ones only get `last_seen_at` advanced; `seen_only` rows keep their stored wording.
+    """
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE incoming AS
+        SELECT * FROM incoming QUALIFY row_number() OVER (PARTITION BY posting_id ORDER BY seen_only) = 1""")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE merged AS
+        WITH joined AS (
+            SELECT i.*, p.posting_id IS NOT NULL AS known, (i.seen_only AND p.posting_id IS NOT NULL) AS keep,
+                   p.text AS p_text, p.boilerplate AS p_boilerplate, p.raw AS p_raw, p.title AS p_title,
+                   p.posted_at AS p_posted_at, p.date_source AS p_date_source, p.content_hash AS p_hash,
+                   p.first_seen_at, p.last_seen_at, p.changed_at AS p_changed_at, p.fingerprint AS p_fingerprint
+            FROM incoming i LEFT JOIN postings p USING (posting_id)
+        )
+        SELECT posting_id, source, board, external_id, company,
+               if(keep, p_title, title) AS title, location, url,
+               if(keep, p_text, coalesce(text, '')) AS text,
+               if(keep, p_boilerplate, coalesce(boilerplate, '')) AS boilerplate,
+               if(keep, coalesce(posted_at, p_posted_at), posted_at) AS posted_at,
+               if(keep AND posted_at IS NULL, p_date_source, date_source) AS date_source,
+               least(first_seen_at, $seen) AS first_seen_at,
+               greatest(last_seen_at, $seen) AS last_seen_at,
+               NULL::TIMESTAMP AS removed_at,
+               if(NOT known OR (NOT keep AND p_hash <> content_hash), $seen, p_changed_at) AS changed_at,
+               if(keep, p_hash, content_hash) AS content_hash,
+               if(keep, p_fingerprint, fingerprint) AS fingerprint,
+               if(keep, p_raw, raw) AS raw,
+               known, NOT keep AND known AND p_hash <> content_hash AS changed
+        FROM joined""", {"seen": seen_at})
+    new, updated, unchanged = con.execute(
+        "SELECT count(*) FILTER (NOT known), count(*) FILTER (changed), count(*) FILTER (known AND NOT changed) FROM merged"
+    ).fetchone()
+    con.execute("""
+        INSERT INTO posting_history
+        SELECT p.posting_id, p.content_hash, p.title, p.text, p.boilerplate, p.changed_at, $seen
+        FROM postings p JOIN merged m USING (posting_id) WHERE m.changed""", {"seen": seen_at})
+    con.execute("DELETE FROM postings WHERE posting_id IN (SELECT posting_id FROM merged)")
+    con.execute("INSERT INTO postings BY NAME SELECT * EXCLUDE (known, changed) FROM merged")
+    removed = sum(_mark_removed(con, source, board, seen_at) for source, board in complete)
+    fetched = new + updated + unchanged
+    con.execute("DROP TABLE merged")
+    return LoadStats(fetched, new, updated, unchanged, removed)
+
+
+def _mark_removed(con: duckdb.DuckDBPyConnection, source: str, board: str, seen_at: datetime) -> int:
+    row = con.execute("""
+        UPDATE postings SET removed_at = $seen
+        WHERE source = $source AND board = $board AND removed_at IS NULL AND last_seen_at < $seen
+          AND posting_id NOT IN (SELECT posting_id FROM incoming)""",
+        {"seen": seen_at, "source": source, "board": board}).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+# -- reading helpers -------------------------------------------------------------------------------
+
+def known_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], dict[str, str]]:
+    """(source, board) → {external_id: fingerprint} for listed postings that carry a fingerprint."""
+    known: dict[tuple[str, str], dict[str, str]] = {}
+    rows = con.execute("""SELECT source, board, external_id, fingerprint FROM postings
+                          WHERE removed_at IS NULL AND coalesce(fingerprint, '') <> ''""").fetchall()
+    for source, board, external_id, fingerprint in rows:
+        known.setdefault((source, board), {})[external_id] = fingerprint
+    return known

@@ -1,0 +1,119 @@
+"""The store on real DuckDB files: schema, idempotent bulk loads, history, removal, locks."""
+
+import subprocess
+import sys
+import textwrap
+from datetime import datetime
+
+import pytest
+
+from scraper import store
+from scraper.errors import DatabaseLocked
+from scraper.posting import Posting
+
+T1 = datetime(2026, 11, 1, 3, 0)
+T2 = datetime(2026, 11, 2, 3, 0)
+T3 = datetime(2026, 11, 3, 3, 0)
+
+
+def posting(n: int, text: str = "We are flexible.", **kw) -> Posting:
+    return Posting("greenhouse", "acme", str(n), f"Engineer {n}", text, datetime(2026, 10, n % 28 + 1),
+                   "first_published", company="Acme", **kw)
+
+
+def rows(db, sql="SELECT external_id, text, first_seen_at, last_seen_at, removed_at FROM postings ORDER BY 1"):
+    with store.opened(db, read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_schema_is_versioned_and_migration_is_idempotent(tmp_path):
+    db = tmp_path / "j.duckdb"
+    with store.opened(db) as con:
+        assert store.schema_version(con) == len(store.MIGRATIONS)
+    with store.opened(db) as con:
+        assert store.migrate(con) == len(store.MIGRATIONS)
+
+
+def test_load_twice_gives_same_rows_with_last_seen_advanced(tmp_path):
+    db = tmp_path / "j.duckdb"
+    batch = [posting(n) for n in range(1, 6)]
+    with store.opened(db) as con:
+        first = store.load_postings(con, batch, T1, complete=[("greenhouse", "acme")])
+        second = store.load_postings(con, batch, T2, complete=[("greenhouse", "acme")])
+    assert (first.new, first.updated, first.unchanged) == (5, 0, 0)
+    assert (second.new, second.updated, second.unchanged, second.removed) == (0, 0, 5, 0)
+    got = rows(db)
+    assert len(got) == 5
+    assert {r[2] for r in got} == {T1} and {r[3] for r in got} == {T2}
+
+
+def test_changed_text_keeps_earlier_wording(tmp_path):
+    db = tmp_path / "j.duckdb"
+    with store.opened(db) as con:
+        store.load_postings(con, [posting(1, "We are flexible.")], T1)
+        stats = store.load_postings(con, [posting(1, "We are fast-paced.")], T2)
+    assert stats.updated == 1
+    assert rows(db, "SELECT text, changed_at FROM postings") == [("We are fast-paced.", T2)]
+    assert rows(db, "SELECT text, valid_from, valid_to FROM posting_history") == [("We are flexible.", T1, T2)]
+
+
+def test_missing_posting_is_removed_and_cleared_when_it_returns(tmp_path):
+    db = tmp_path / "j.duckdb"
+    complete = [("greenhouse", "acme")]
+    with store.opened(db) as con:
+        store.load_postings(con, [posting(1), posting(2)], T1, complete)
+        assert store.load_postings(con, [posting(1)], T2, complete).removed == 1
+        store.load_postings(con, [posting(1), posting(2)], T3, complete)
+        assert store.load_postings(con, [posting(1), posting(2)], T3, complete).removed == 0
+    assert [r[4] for r in rows(db)] == [None, None]
+
+
+def test_incomplete_batch_removes_nothing(tmp_path):
+    db = tmp_path / "j.duckdb"
+    with store.opened(db) as con:
+        store.load_postings(con, [posting(1), posting(2)], T1)
+        assert store.load_postings(con, [posting(1)], T2).removed == 0
+
+
+def test_seen_only_keeps_stored_text(tmp_path):
+    db = tmp_path / "j.duckdb"
+    with store.opened(db) as con:
+        store.load_postings(con, [posting(1, "Full detail text.", fingerprint="v1")], T1)
+        seen = Posting("greenhouse", "acme", "1", "Engineer 1", "", None, fingerprint="v1", seen_only=True)
+        stats = store.load_postings(con, [seen], T2)
+        assert store.known_fingerprints(con) == {("greenhouse", "acme"): {"1": "v1"}}
+    assert stats.unchanged == 1
+    assert rows(db, "SELECT text, posted_at, last_seen_at FROM postings") == [("Full detail text.", datetime(2026, 10, 2), T2)]
+
+
+def test_duplicates_inside_one_batch_are_stored_once(tmp_path):
+    db = tmp_path / "j.duckdb"
+    with store.opened(db) as con:
+        stats = store.load_postings(con, [posting(1), posting(1), posting(2)], T1)
+    assert stats.new == 2 and len(rows(db)) == 2
+
+
+def test_text_with_quotes_newlines_and_unicode_round_trips(tmp_path):
+    db = tmp_path / "j.duckdb"
+    text = 'He said "flexible"\nnext line \u2011 dash, emoji 🚀, backslash \\ and \u0000 nul'
+    with store.opened(db) as con:
+        store.load_postings(con, [posting(1, text)], T1)
+    assert rows(db, "SELECT text FROM postings") == [(text,)]
+
+
+def test_lock_held_by_another_process_is_named(tmp_path):
+    db = tmp_path / "j.duckdb"
+    store.connect(db).close()
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import duckdb, sys, time
+        con = duckdb.connect({str(db)!r})
+        print("ready", flush=True)
+        sys.stdin.readline()
+    """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(DatabaseLocked) as info:
+            store.connect(db, wait=0.3)
+        assert f"PID {holder.pid}" in info.value.holder
+    finally:
+        holder.communicate("\n")
