@@ -44,3 +44,32 @@ def from_epoch_millis(value: int | float | str | None) -> datetime | None:
         return from_epoch_seconds(float(value) / 1000)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
+
+
+# English month names, fixed here so parsing never depends on the machine's locale (strptime's %B does).
+ENGLISH_MONTHS = {name: number for number, name in enumerate(
+    "january february march april may june july august september october november december".split(), start=1)}
+_LONG_DATE = re.compile(r"^\s*([A-Za-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})\s*$")
+
+
+def parse_english_long_date(value: str | None) -> datetime | None:
+    """`"July  2, 2026"` (Amazon's `posted_date`, space-padded day) or `"Jul 2, 2026"` → midnight that day.
+
+    Returns None for empty or unparseable values, like the other parsers here.
+    """
+    if not value or not isinstance(value, str):
+        return None
+    match = _LONG_DATE.match(value)
+    if not match:
+        return None
+    name, day, year = match.groups()
+    month = ENGLISH_MONTHS.get(name.lower()) or _month_by_abbreviation(name.lower())
+    try:
+        return datetime(int(year), month, int(day)) if month else None
+    except ValueError:
+        return None
+
+
+def _month_by_abbreviation(name: str) -> int | None:
+    matches = [number for full, number in ENGLISH_MONTHS.items() if len(name) >= 3 and full.startswith(name)]
+    return matches[0] if len(matches) == 1 else None
