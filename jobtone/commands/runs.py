@@ -1,0 +1,34 @@
+"""Show recent runs and what failed in them (what happened at 3 a.m.)."""
+
+from __future__ import annotations
+
+import argparse
+
+from jobtone.output import FORMATS, write_rows
+from scraper import store
+
+NAME = "runs"
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--limit", type=int, default=10, help="how many recent runs (default: 10)")
+    parser.add_argument("--format", choices=FORMATS, default="table")
+
+
+def run(args: argparse.Namespace, ctx) -> int:
+    with store.opened(ctx.db_path, read_only=True, wait=30) as con:
+        cursor = con.execute("""
+            SELECT run_id, command, strftime(started_at, '%Y-%m-%d %H:%M:%S') AS started_utc,
+                   round(epoch(ended_at - started_at), 1) AS seconds, status,
+                   fetched, new, updated, removed, failures
+            FROM runs ORDER BY started_at DESC LIMIT ?""", [args.limit])
+        write_rows([d[0] for d in cursor.description], cursor.fetchall(), args.format, ctx.out)
+        failures = con.execute("""
+            SELECT b.run_id, b.source || ':' || b.board AS board, b.status, b.error, b.url
+            FROM board_runs b JOIN (SELECT run_id FROM runs ORDER BY started_at DESC LIMIT ?) r USING (run_id)
+            WHERE b.status NOT IN ('ok') ORDER BY b.run_id, board""", [args.limit])
+        rows = failures.fetchall()
+        if rows and args.format == "table":
+            ctx.out.write("\nfailures and staged boards:\n")
+            write_rows([d[0] for d in failures.description], rows, args.format, ctx.out)
+    return 0

@@ -1,0 +1,224 @@
+"""A scrape: fetch boards in parallel (politely per host), stage each board's postings, load each batch
+in a short write, and record the run. One failing board never stops the others."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+from scraper import store
+from scraper.config import Config
+from scraper.errors import DatabaseLocked, FetchError, JobtoneError, NotFound
+from scraper.http import Client
+from scraper.sources import Board, FetchContext, collect, get_source
+from scraper.staging import Batch, Staging
+
+log = logging.getLogger(__name__)
+
+Known = Mapping[tuple[str, str], Mapping[str, str]]
+
+
+@dataclass(frozen=True)
+class BoardOutcome:
+    source: str
+    board: str
+    company: str
+    started_at: datetime
+    ended_at: datetime
+    status: str  # ok | not_found | failed | staged
+    fetched: int = 0
+    new: int = 0
+    updated: int = 0
+    removed: int = 0
+    url: str = ""
+    error: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.status in ("not_found", "failed")
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: str
+    command: str
+    started_at: datetime
+    ended_at: datetime
+    outcomes: tuple[BoardOutcome, ...]
+    locked_by: str = ""
+
+    @property
+    def failures(self) -> int:
+        return sum(o.failed for o in self.outcomes)
+
+    @property
+    def status(self) -> str:
+        if self.locked_by:
+            return "locked"
+        if not self.failures:
+            return "ok"
+        return "failed" if self.failures == len(self.outcomes) else "partial"
+
+    def total(self, field: str) -> int:
+        return sum(getattr(o, field) for o in self.outcomes)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Loader:
+    """Loads staged batches into the database, holding the file only for one batch at a time."""
+
+    def __init__(self, config: Config, staging: Staging) -> None:
+        self.db_path = config.db_path
+        self.wait = config.lock_wait
+        self.staging = staging
+        self.locked_by = ""
+
+    def load(self, batch: Batch, wait: float | None = None) -> store.LoadStats | None:
+        """Load one batch; None (and the batch stays staged) when the database stays locked."""
+        if self.locked_by and wait is None:
+            return None  # waited once already this run; the final flush tries again
+        try:
+            with store.opened(self.db_path, wait=self.wait if wait is None else wait) as con:
+                complete = [(batch.source, batch.board)] if batch.complete else []
+                stats = store.load_jsonl(con, self.staging.path(batch), batch.seen_at, complete)
+        except DatabaseLocked as exc:
+            self.locked_by = exc.holder
+            log.warning("database locked by %s: %s:%s stays staged in %s", exc.holder, batch.source, batch.board, self.staging.dir)
+            return None
+        self.staging.done(batch)
+        return stats
+
+    def flush(self, wait: float | None = None) -> store.LoadStats:
+        """Load every pending batch and run record, oldest first (earlier runs' leftovers included)."""
+        total = store.LoadStats()
+        self.locked_by = ""
+        for batch in self.staging.pending():
+            stats = self.load(batch, wait)
+            if stats is None:
+                return total
+            total += stats
+        self._write_pending_runs(wait)
+        return total
+
+    def record(self, summary: RunSummary) -> None:
+        """Write the run and its board outcomes; staged for the next run when the database is locked."""
+        self.staging.stage_run(run_record(summary))
+        if not self.locked_by:
+            self._write_pending_runs(None)
+
+    def known(self) -> Known:
+        """Stored fingerprints for detail-per-posting sources; empty when the database is busy or new."""
+        try:
+            with store.opened(self.db_path, wait=0) as con:
+                return store.known_fingerprints(con)
+        except DatabaseLocked:
+            return {}
+
+    def _write_pending_runs(self, wait: float | None) -> None:
+        for path, record in self.staging.pending_runs():
+            try:
+                with store.opened(self.db_path, wait=self.wait if wait is None else wait) as con:
+                    write_run_record(con, record)
+            except DatabaseLocked as exc:
+                self.locked_by = exc.holder
+                return
+            path.unlink(missing_ok=True)
+
+
+def scrape(config: Config, boards: Iterable[Board], *, command: str = "scrape",
+           now: Callable[[], datetime] = utcnow, on_done: Callable[[BoardOutcome], None] = lambda o: None,
+           workers: int = 8) -> RunSummary:
+    """Fetch, stage and load every board; return what happened (also recorded in `runs`/`board_runs`)."""
+    boards = list(boards)
+    run_id, started = uuid.uuid4().hex[:12], now()
+    staging = Staging(config.db_path)
+    staging.clean_partial()
+    loader = Loader(config, staging)
+    loader.flush(wait=0)  # earlier runs' staged batches first, if the database is free right now
+    known = loader.known()
+    client = polite_client(config, boards)
+    outcomes = []
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(boards)))) as pool:
+            futures = [pool.submit(fetch_board, client, config, board, staging, started, run_id, known) for board in boards]
+            for future in as_completed(futures):
+                outcome, batch = future.result()
+                if batch is not None:
+                    outcome = _with_stats(outcome, loader.load(batch))
+                outcomes.append(outcome)
+                on_done(outcome)
+    finally:
+        client.close()
+    if loader.locked_by:
+        loader.flush()  # one last wait for the lock before giving up until the next run
+    summary = RunSummary(run_id, command, started, now(), tuple(outcomes), loader.locked_by)
+    loader.record(summary)
+    return summary
+
+
+def polite_client(config: Config, boards: Iterable[Board]) -> Client:
+    """A client with each used source's own host limit (users' [http.hosts] entries win)."""
+    client = Client(config.http)
+    for name in {b.ats for b in boards}:
+        limit = getattr(get_source(name), "HOST_LIMIT", None)
+        if limit is not None:
+            client.limit_host(urlsplit(config.api_root(name)).netloc, limit)
+    return client
+
+
+def fetch_board(client: Client, config: Config, board: Board, staging: Staging, seen_at: datetime,
+                run_id: str, known: Known) -> tuple[BoardOutcome, Batch | None]:
+    """Fetch one board and stage its postings; any failure becomes a recorded outcome, never an exception."""
+    source = get_source(board.ats)
+    started = utcnow()
+    ctx = FetchContext(client, config.api_root(board.ats), seen_at, config.api, lambda: known.get((board.ats, board.token), {}))
+    base = BoardOutcome(board.ats, board.token, board.company, started, started, "failed", url=ctx.root)
+    try:
+        postings = list(collect(source, ctx, board))
+        batch, n = staging.stage(postings, source=board.ats, board=board.token, seen_at=seen_at,
+                                 complete=bool(getattr(source, "COMPLETE", False)), run_id=run_id)
+    except NotFound as exc:
+        return replace(base, ended_at=utcnow(), status="not_found", url=exc.url, error="board not found (HTTP 404)"), None
+    except FetchError as exc:
+        return replace(base, ended_at=utcnow(), url=exc.url, error=exc.reason), None
+    except JobtoneError as exc:
+        return replace(base, ended_at=utcnow(), error=str(exc)), None
+    except Exception as exc:  # a bug in one source must not sink the others
+        log.debug("%s failed", board.key, exc_info=True)
+        return replace(base, ended_at=utcnow(), error=f"internal error: {type(exc).__name__}: {exc}"), None
+    return replace(base, ended_at=utcnow(), status="staged", fetched=n), batch
+
+
+def _with_stats(outcome: BoardOutcome, stats: store.LoadStats | None) -> BoardOutcome:
+    if stats is None:
+        return outcome  # stays "staged": loaded by the next run
+    return replace(outcome, status="ok", new=stats.new, updated=stats.updated, removed=stats.removed)
+
+
+def run_record(summary: RunSummary) -> dict:
+    run = {"run_id": summary.run_id, "command": summary.command, "started_at": summary.started_at,
+           "ended_at": summary.ended_at, "status": summary.status, "fetched": summary.total("fetched"),
+           "new": summary.total("new"), "updated": summary.total("updated"), "removed": summary.total("removed"),
+           "failures": summary.failures, "error": f"database locked by {summary.locked_by}" if summary.locked_by else ""}
+    boards = [{"run_id": summary.run_id, **asdict(o)} for o in summary.outcomes]
+    return {"run_id": summary.run_id, "run": run, "boards": boards}
+
+
+def write_run_record(con, record: dict) -> None:
+    """Insert one run's rows (a handful: executemany is fine at this size)."""
+    run, boards = record["run"], record["boards"]
+    con.execute("DELETE FROM runs WHERE run_id = ?", [run["run_id"]])
+    con.execute("DELETE FROM board_runs WHERE run_id = ?", [run["run_id"]])
+    con.execute(f"INSERT INTO runs BY NAME SELECT {', '.join(f'${k} AS {k}' for k in run)}", run)
+    if boards:
+        columns = list(boards[0])
+        con.executemany(f"INSERT INTO board_runs ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+                        [[b[c] for c in columns] for b in boards])

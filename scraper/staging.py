@@ -1,0 +1,108 @@
+"""The staging area next to the database: every fetched batch is written here first, then loaded.
+
+A batch is two files: `NAME.jsonl` (postings, the store's JSON-lines format) and `NAME.json` (what it is:
+source, board, when it was seen, whether it is the board's whole listing). The `.json` is written last by
+an atomic rename, so a batch without it (a killed process) is ignored and rewritten by the next fetch.
+A batch is deleted only after the database committed it; loading the same batch twice is harmless.
+So nothing fetched is lost when the database is locked or the process is killed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+from scraper.posting import Posting
+from scraper.store import write_jsonl
+
+_seq = count()
+
+
+@dataclass(frozen=True)
+class Batch:
+    source: str
+    board: str
+    seen_at: datetime
+    complete: bool
+    run_id: str
+    postings_file: str  # file name, in the staging directory
+
+    def meta(self) -> dict[str, Any]:
+        return {**asdict(self), "seen_at": self.seen_at.isoformat()}
+
+
+class Staging:
+    def __init__(self, db_path: Path) -> None:
+        self.dir = Path(db_path).with_name(Path(db_path).name + ".staging")
+
+    def stage(self, postings: Iterable[Posting], *, source: str, board: str, seen_at: datetime,
+              complete: bool, run_id: str) -> tuple[Batch, int]:
+        """Write a batch; returns it and its number of postings."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        stem = f"{seen_at:%Y%m%dT%H%M%S%f}-{os.getpid()}-{next(_seq):04d}-{_safe(source)}-{_safe(board)}"
+        batch = Batch(source, board, seen_at, complete, run_id, stem + ".jsonl")
+        n = write_jsonl(postings, self.dir / (stem + ".jsonl.tmp"))
+        os.replace(self.dir / (stem + ".jsonl.tmp"), self.dir / batch.postings_file)
+        _write_atomic(self.dir / (stem + ".json"), json.dumps(batch.meta()))
+        return batch, n
+
+    def pending(self) -> list[Batch]:
+        """Complete batches not loaded yet, oldest first."""
+        if not self.dir.is_dir():
+            return []
+        batches = []
+        for meta in sorted(self.dir.glob("*.json")):
+            data = json.loads(meta.read_text(encoding="utf-8"))
+            data["seen_at"] = datetime.fromisoformat(data["seen_at"])
+            batch = Batch(**data)
+            if (self.dir / batch.postings_file).exists():
+                batches.append(batch)
+        return batches
+
+    def path(self, batch: Batch) -> Path:
+        return self.dir / batch.postings_file
+
+    def done(self, batch: Batch) -> None:
+        """Forget a batch the database has committed."""
+        stem = batch.postings_file.removesuffix(".jsonl")
+        (self.dir / (stem + ".json")).unlink(missing_ok=True)
+        (self.dir / batch.postings_file).unlink(missing_ok=True)
+
+    def clean_partial(self, older_than: float = 600.0) -> None:
+        """Remove what a killed process left half-written (no .json beside it), once it is old enough not
+        to be another process's batch in the making."""
+        if not self.dir.is_dir():
+            return
+        cutoff = time.time() - older_than
+        for path in [*self.dir.glob("*.tmp"), *self.dir.glob("*.jsonl")]:
+            orphan = path.suffix == ".tmp" or not path.with_suffix(".json").exists()
+            if orphan and path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+
+    def stage_run(self, record: dict[str, Any]) -> None:
+        """Keep a run's record (runs + board_runs rows) for the next run to write, when the database is locked."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        _write_atomic(self.dir / f"run-{record['run_id']}.runjson", json.dumps(record, default=str))
+
+    def pending_runs(self) -> list[tuple[Path, dict[str, Any]]]:
+        if not self.dir.is_dir():
+            return []
+        return [(p, json.loads(p.read_text(encoding="utf-8"))) for p in sorted(self.dir.glob("run-*.runjson"))]
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)[:60]
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
