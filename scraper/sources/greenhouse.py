@@ -1,0 +1,129 @@
+"""Greenhouse Job Board API: one GET returns a whole board, every job with its HTML `content`.
+
+`content` is HTML that was entity-escaped once more (`&lt;p&gt;`). Greenhouse appends the board-level
+introduction and conclusion to every job inside `div.content-intro` / `div.content-conclusion`; those
+blocks are cut out into `boilerplate` so a board-wide "flexible working hours" does not count once per
+job. `first_published` is the posting date; `updated_at` is refreshed for whole boards at once, so it
+is only a fallback and is recorded as such in `date_source`.
+
+Board option `metadata = { "Business Unit" = "Square" }` keeps only jobs whose metadata entry of that
+name has that value (one company's jobs on a parent company's board).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from bs4 import BeautifulSoup
+
+from scraper.dates import parse_iso
+from scraper.errors import BadResponse, ConfigError, ParseError
+from scraper.http import HostLimit
+from scraper.posting import Posting, raw_json
+from scraper.sources.base import Board, FetchContext
+from scraper.text import html_to_text, normalize
+
+NAME = "greenhouse"
+ROOT = "https://boards-api.greenhouse.io"
+COMPLETE = True
+HOST_LIMIT: HostLimit | None = None  # one request per board; no documented or observed limit
+
+BOILERPLATE_CLASSES = ("content-intro", "content-conclusion")
+DATE_FIELDS = ("first_published", "updated_at")  # in order of trust
+
+
+def fetch(ctx: FetchContext, board: Board) -> Iterator[Any]:
+    """The board's jobs with their content, in one request."""
+    metadata_filter(board)  # a bad option fails before any request
+    url = ctx.url(f"v1/boards/{quote(board.token, safe='')}/jobs")
+    data = ctx.client.get_json(url, {"content": "true"}, expect=dict)
+    if not isinstance(data.get("jobs"), list):
+        raise BadResponse(url, "no `jobs` list in the response")  # e.g. a 200 error body
+    yield data
+
+
+def parse(doc: Any, board: Board) -> list[Posting]:
+    """The board response → one Posting per job that passes the board's `metadata` filter."""
+    wanted = metadata_filter(board)
+    jobs = _jobs(doc)
+    try:
+        return [_posting(job, board) for job in jobs if _matches(job, wanted)]
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise ParseError(NAME, f"unexpected job shape: {exc!r}") from exc
+
+
+def metadata_filter(board: Board) -> Mapping[str, Any]:
+    """The board's `metadata` option (metadata name → required value); empty when not set."""
+    wanted = board.options.get("metadata", {})
+    if not isinstance(wanted, Mapping):
+        raise ConfigError(f"board {board.key}: `metadata` must be a table like {{ \"Business Unit\" = \"Square\" }}")
+    return wanted
+
+
+def split_content(escaped: str | None) -> tuple[str, str]:
+    """(job text, board boilerplate) of a job's once-escaped HTML `content`."""
+    soup = BeautifulSoup(html.unescape(escaped or ""), "html.parser")
+    blocks = [div for div in soup.find_all("div", class_=BOILERPLATE_CLASSES)
+              if not div.find_parent("div", class_=BOILERPLATE_CLASSES)]  # nested ones go with their parent
+    boilerplate = "\n".join(html_to_text(str(div)) for div in blocks)
+    for div in blocks:
+        div.extract()
+    return html_to_text(str(soup)), normalize(boilerplate)
+
+
+def _jobs(doc: Any) -> list[dict[str, Any]]:
+    jobs = doc.get("jobs") if isinstance(doc, dict) else None
+    if not isinstance(jobs, list) or not all(isinstance(job, dict) for job in jobs):
+        raise ParseError(NAME, "expected an object with a `jobs` list of objects")
+    return jobs
+
+
+def _matches(job: dict[str, Any], wanted: Mapping[str, Any]) -> bool:
+    if not wanted:
+        return True
+    entries = job.get("metadata") if isinstance(job.get("metadata"), list) else []
+    values = {entry.get("name"): entry.get("value") for entry in entries if isinstance(entry, dict)}
+    return all(_has_value(values.get(name), value) for name, value in wanted.items())
+
+
+def _has_value(actual: Any, wanted: Any) -> bool:
+    # multi_select metadata holds a list of values
+    return actual == wanted or (isinstance(actual, list) and wanted in actual)
+
+
+def _posting(job: dict[str, Any], board: Board) -> Posting:
+    if job.get("id") is None:
+        raise ParseError(NAME, "a job without an `id`")
+    text, boilerplate = split_content(_str(job.get("content")))
+    posted_at, date_source = _posted(job)
+    location = job.get("location") if isinstance(job.get("location"), dict) else {}
+    return Posting(
+        source=NAME,
+        board=board.token,
+        external_id=str(job["id"]),
+        title=normalize(_str(job.get("title"))),
+        text=text,
+        posted_at=posted_at,
+        date_source=date_source,
+        company=board.company or normalize(_str(job.get("company_name"))) or board.token,
+        location=normalize(_str(location.get("name"))),
+        url=_str(job.get("absolute_url")),
+        boilerplate=boilerplate,
+        raw=raw_json(job),
+    )
+
+
+def _posted(job: dict[str, Any]) -> tuple[datetime | None, str]:
+    for field in DATE_FIELDS:
+        when = parse_iso(job.get(field))
+        if when is not None:
+            return when, field
+    return None, ""
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
