@@ -1,0 +1,88 @@
+"""Recruitee careers-site API: `GET https://{company}.recruitee.com/api/offers/` returns every open offer.
+
+The host is per company, so ROOT holds a `{token}` placeholder. A configured root without one (a test
+server, a mirror) serves every company under `{root}/{token}/api/offers/`. The text is `description` +
+`requirements` (HTML). Dates look like `2026-08-05 09:41:37 UTC` (not ISO 8601); `published_at` is
+preferred, `created_at` is the fallback and is recorded as such.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from scraper.dates import parse_iso
+from scraper.errors import BadResponse, ParseError
+from scraper.http import HostLimit
+from scraper.posting import Posting, raw_json
+from scraper.sources.base import Board, FetchContext
+from scraper.text import html_to_text, normalize
+
+NAME = "recruitee"
+ROOT = "https://{token}.recruitee.com"
+COMPLETE = True
+HOST_LIMIT: HostLimit | None = None  # one request per company, each on its own host
+TEXT_FIELDS = ("description", "requirements")
+DATE_FIELDS = ("published_at", "created_at")  # in order of trust
+
+
+def offers_url(root: str, token: str) -> str:
+    """The offers endpoint for one company under `root` (with or without a `{token}` placeholder)."""
+    token = quote(token, safe="")
+    if "{token}" in root:
+        return root.replace("{token}", token).rstrip("/") + "/api/offers/"
+    return f"{root.rstrip('/')}/{token}/api/offers/"
+
+
+def fetch(ctx: FetchContext, board: Board) -> Iterator[Any]:
+    """The company's open offers in one request."""
+    url = offers_url(ctx.root, board.token)
+    data = ctx.client.get_json(url, expect=dict)
+    if not isinstance(data.get("offers"), list):
+        raise BadResponse(url, "no `offers` list in the response")
+    yield data
+
+
+def parse(doc: Any, board: Board) -> list[Posting]:
+    """The offers response → one Posting per offer."""
+    offers = doc.get("offers") if isinstance(doc, dict) else None
+    if not isinstance(offers, list) or not all(isinstance(offer, dict) for offer in offers):
+        raise ParseError(NAME, "expected an object with an `offers` list of objects")
+    try:
+        return [_posting(offer, board) for offer in offers]
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise ParseError(NAME, f"unexpected offer shape: {exc!r}") from exc
+
+
+def _posting(offer: dict[str, Any], board: Board) -> Posting:
+    if offer.get("id") is None:
+        raise ParseError(NAME, "an offer without an `id`")
+    posted_at, date_source = _posted(offer)
+    texts = (html_to_text(_str(offer.get(field))) for field in TEXT_FIELDS)
+    return Posting(
+        source=NAME,
+        board=board.token,
+        external_id=str(offer["id"]),
+        title=normalize(_str(offer.get("title"))),
+        text="\n".join(text for text in texts if text),
+        posted_at=posted_at,
+        date_source=date_source,
+        company=board.company or normalize(_str(offer.get("company_name"))) or board.token,
+        location=normalize(_str(offer.get("location"))),
+        url=_str(offer.get("careers_url")),
+        raw=raw_json(offer),
+    )
+
+
+def _posted(offer: dict[str, Any]) -> tuple[datetime | None, str]:
+    for field in DATE_FIELDS:
+        when = parse_iso(offer.get(field))
+        if when is not None:
+            return when, field
+    return None, ""
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
