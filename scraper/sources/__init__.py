@@ -17,6 +17,9 @@ def _register(*modules: ModuleType) -> None:
 
 # -- registry: one line per source module ----------------------------------------------------------
 # (helpers add `from scraper.sources import x; _register(x)` lines below)
+from scraper.sources import ashby, greenhouse, lever, recruitee, smartrecruiters, workable  # noqa: E402
+
+_register(greenhouse, lever, ashby, smartrecruiters, workable, recruitee)
 
 
 def get_source(name: str) -> ModuleType:
