@@ -191,7 +191,7 @@ def write_jsonl(postings: Iterable[Posting], path: Path) -> int:
     count = 0
     with open(path, "w", encoding="utf-8") as out:
         for posting in postings:
-            out.write(json.dumps(posting_record(posting), ensure_ascii=False))
+            out.write(json.dumps(posting_record(posting)))  # ASCII escapes: faster to write
             out.write("\n")
             count += 1
     return count
