@@ -20,6 +20,9 @@ def _register(*modules: ModuleType) -> None:
 from scraper.sources import ashby, greenhouse, lever, recruitee, smartrecruiters, workable  # noqa: E402
 
 _register(greenhouse, lever, ashby, smartrecruiters, workable, recruitee)
+from scraper.sources import amazon, apple, eightfold, google, workday  # noqa: E402  (the study's big-tech sites)
+
+_register(amazon, eightfold, apple, workday, google)
 
 
 def get_source(name: str) -> ModuleType:
