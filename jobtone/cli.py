@@ -25,6 +25,7 @@ from jobtone import commands
 from scraper import __version__
 from scraper.config import Config, load_config
 from scraper.errors import ConfigError, DatabaseLocked, JobtoneError
+from scraper.runlock import RunInProgress
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_LOCKED, EXIT_BUSY, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
 
@@ -107,6 +108,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     setup_logging(ctx)
     try:
         return int(args.command.run(args, ctx))
+    except RunInProgress as exc:
+        print(f"jobtone: {exc}", file=ctx.err)
+        return EXIT_BUSY
     except DatabaseLocked as exc:
         print(f"jobtone: {exc}", file=ctx.err)
         return EXIT_LOCKED
