@@ -90,6 +90,71 @@ MIGRATIONS: list[tuple[str, str]] = [
         error      VARCHAR
     );
     """),
+    ("analysis: term counts, boilerplate lines, views", """
+    CREATE TABLE analysis_runs (         -- one row per analysis key: a lexicon version and a boilerplate mode
+        analysis_key        VARCHAR NOT NULL,  -- lexicon_version, plus '+boilerplate' when it was counted
+        lexicon_name        VARCHAR NOT NULL,
+        lexicon_version     VARCHAR NOT NULL,  -- content hash of the lexicon's terms
+        lexicon_source      VARCHAR,           -- pack:<name> or the file
+        include_boilerplate BOOLEAN NOT NULL,
+        analysed_at         TIMESTAMP NOT NULL,
+        postings            BIGINT,            -- postings with stored results
+        rematched           BIGINT             -- postings matched again by the last run
+    );
+    CREATE TABLE analysis_terms (lexicon_version VARCHAR NOT NULL, position INTEGER NOT NULL,
+                                 term VARCHAR NOT NULL, category VARCHAR NOT NULL);
+    CREATE TABLE posting_analysis (      -- what each posting's counts were computed on
+        analysis_key VARCHAR NOT NULL, posting_id BIGINT NOT NULL,
+        content_hash VARCHAR NOT NULL,   -- postings.content_hash at the time
+        words        BIGINT NOT NULL     -- whitespace-separated words of the analysed text
+    );
+    CREATE TABLE term_counts (           -- only terms found (or excluded) in a posting
+        analysis_key VARCHAR NOT NULL, posting_id BIGINT NOT NULL, term VARCHAR NOT NULL, category VARCHAR NOT NULL,
+        mentions INTEGER NOT NULL,       -- matches that count
+        excluded INTEGER NOT NULL,       -- inside an exclusion phrase of the term
+        not_near INTEGER NOT NULL        -- matches with none of the term's `near` words in their window
+    );
+    CREATE TABLE category_counts (
+        analysis_key VARCHAR NOT NULL, posting_id BIGINT NOT NULL, category VARCHAR NOT NULL,
+        mentions INTEGER NOT NULL, terms INTEGER NOT NULL
+    );
+    CREATE TABLE posting_lines (         -- every line (paragraph) of every posting, hashed, for boilerplate
+        posting_id BIGINT NOT NULL, company_key VARCHAR, line_hash UBIGINT NOT NULL, words INTEGER NOT NULL
+    );
+    CREATE TABLE posting_line_state (
+        posting_id BIGINT NOT NULL, content_hash VARCHAR NOT NULL, company_key VARCHAR,
+        text_words BIGINT NOT NULL, boilerplate_words BIGINT NOT NULL
+    );
+    CREATE TABLE boilerplate_lines (     -- lines repeated in at least half of a company's postings
+        analysis_key VARCHAR NOT NULL, company_key VARCHAR NOT NULL, line_hash UBIGINT NOT NULL
+    );
+    CREATE TABLE analysis_meta (key VARCHAR NOT NULL, value VARCHAR);
+    CREATE VIEW analysis_current AS      -- the analysis run most recently
+        SELECT * FROM analysis_runs ORDER BY analysed_at DESC LIMIT 1;
+    CREATE VIEW posting_texts AS
+        SELECT p.posting_id, p.source, if(p.source = 'hn', 'hn', 'boards') AS family, p.board, p.company,
+               p.title, p.url, p.location, p.posted_at, p.date_source, p.first_seen_at, p.removed_at,
+               p.text, p.boilerplate, s.text_words AS words
+        FROM postings p LEFT JOIN posting_line_state s USING (posting_id);
+    CREATE VIEW term_matches AS
+        SELECT t.posting_id, t.term, t.category, t.mentions, t.excluded, t.not_near
+        FROM term_counts t JOIN analysis_current c USING (analysis_key);
+    CREATE VIEW posting_categories AS
+        SELECT a.posting_id, cat.category, coalesce(cc.mentions, 0) AS mentions,
+               coalesce(cc.mentions, 0) > 0 AS matched, a.words
+        FROM posting_analysis a
+        JOIN analysis_current c USING (analysis_key)
+        JOIN (SELECT DISTINCT category FROM analysis_terms JOIN analysis_current USING (lexicon_version)) cat ON true
+        LEFT JOIN category_counts cc
+               ON cc.analysis_key = a.analysis_key AND cc.posting_id = a.posting_id AND cc.category = cat.category;
+    CREATE VIEW monthly_shares AS
+        SELECT strftime(date_trunc('month', p.posted_at), '%Y-%m') AS month, pc.category,
+               count(*) AS postings, count(*) FILTER (pc.matched) AS matches,
+               round(count(*) FILTER (pc.matched) / count(*), 4) AS share,
+               round(10000.0 * sum(pc.mentions) / nullif(sum(pc.words), 0), 3) AS per_10k_words
+        FROM posting_categories pc JOIN postings p USING (posting_id)
+        WHERE p.posted_at IS NOT NULL GROUP BY ALL ORDER BY month, pc.category;
+    """),
 ]
 
 _LOCK_HOLDER = re.compile(r"(?:Conflicting lock is held in|lock is held by)\s+(.+?)(?:\.\s+See also|$)", re.S)

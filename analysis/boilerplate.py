@@ -1,0 +1,122 @@
+"""Boilerplate: text that is not a posting's own words, left out of the analysis by default.
+
+Two kinds: what the source marked (`postings.boilerplate`: Greenhouse intro/outro, Lever's EEO block...),
+and, for any source, paragraphs (lines of `postings.text`) repeated in at least half of one company's
+postings when it has 5 or more. Lines are hashed once per posting wording (`posting_lines`), so finding
+a company's repeated lines is a GROUP BY over hashes, and the text analysed is rebuilt only for postings
+that contain such a line. Word counts are kept per line for the same reason: the words of the analysed
+text are a sum, never a second pass over the text.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+MIN_COMPANY_POSTINGS = 5
+# DuckDB's hash() is fast but may change between DuckDB versions: stored line hashes are redone then.
+LINE_HASH = "hash"
+COMPANY_KEY = "nullif(lower(trim(p.company)), '')"
+# Words of normalised text (single spaces, one line per paragraph, no empty lines): spaces + 1.
+LINE_WORDS = "(strlen(line) - strlen(replace(line, ' ', '')) + 1)"
+
+
+def line_hash_tag() -> str:
+    return f"{LINE_HASH}@duckdb-{duckdb.__version__}"
+
+
+def refresh_lines(con: duckdb.DuckDBPyConnection) -> int:
+    """Re-split postings whose wording or company changed since their lines were stored; returns how many."""
+    tag = con.execute("SELECT value FROM analysis_meta WHERE key = 'line_hash'").fetchall()
+    if not tag or tag[0][0] != line_hash_tag():
+        con.execute("DELETE FROM posting_lines; DELETE FROM posting_line_state; DELETE FROM boilerplate_lines")
+        con.execute("DELETE FROM analysis_meta WHERE key = 'line_hash'")
+        con.execute("INSERT INTO analysis_meta VALUES ('line_hash', ?)", [line_hash_tag()])
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE lines_todo AS
+        SELECT p.posting_id, p.content_hash, {COMPANY_KEY} AS company_key, p.text, p.boilerplate
+        FROM postings p LEFT JOIN posting_line_state s USING (posting_id)
+        WHERE s.posting_id IS NULL OR s.content_hash <> p.content_hash
+           OR s.company_key IS DISTINCT FROM {COMPANY_KEY}""")
+    count = con.execute("SELECT count(*) FROM lines_todo").fetchall()[0][0]
+    if count:
+        _store_lines(con)
+    con.execute("DROP TABLE lines_todo")
+    return int(count)
+
+
+def _store_lines(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DELETE FROM posting_lines WHERE posting_id IN (SELECT posting_id FROM lines_todo)")
+    con.execute("DELETE FROM posting_line_state WHERE posting_id IN (SELECT posting_id FROM lines_todo)")
+    con.execute(f"""
+        INSERT INTO posting_lines
+        SELECT posting_id, company_key, {LINE_HASH}(line) AS line_hash, {LINE_WORDS} AS words
+        FROM (SELECT posting_id, company_key, unnest(string_split(text, chr(10))) AS line
+              FROM lines_todo WHERE coalesce(text, '') <> '')""")
+    con.execute(f"""
+        INSERT INTO posting_line_state
+        SELECT t.posting_id, t.content_hash, t.company_key, coalesce(w.words, 0),
+               if(coalesce(t.boilerplate, '') = '', 0, strlen(t.boilerplate) - strlen(replace(t.boilerplate, ' ', ''))
+                                                       + len(string_split(t.boilerplate, chr(10))))
+        FROM lines_todo t LEFT JOIN (SELECT posting_id, sum(words) AS words FROM posting_lines
+                                      WHERE posting_id IN (SELECT posting_id FROM lines_todo) GROUP BY ALL) w
+             USING (posting_id)""")
+
+
+def refresh_boilerplate(con: duckdb.DuckDBPyConnection, analysis_key: str) -> None:
+    """Recompute every company's repeated lines; temp table `boilerplate_changed(posting_id)` lists the
+    postings that hold a line whose status changed since this analysis key last ran."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE boilerplate_now AS
+        WITH sizes AS (SELECT company_key, count(*) AS n FROM posting_line_state
+                       WHERE company_key IS NOT NULL GROUP BY ALL HAVING count(*) >= {MIN_COMPANY_POSTINGS}),
+             repeats AS (SELECT company_key, line_hash, count(DISTINCT posting_id) AS uses FROM posting_lines
+                         WHERE company_key IN (SELECT company_key FROM sizes) GROUP BY ALL)
+        SELECT company_key, line_hash FROM repeats JOIN sizes USING (company_key) WHERE 2 * uses >= n""")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE boilerplate_diff AS
+        (SELECT company_key, line_hash FROM boilerplate_now
+         EXCEPT SELECT company_key, line_hash FROM boilerplate_lines WHERE analysis_key = $key)
+        UNION ALL
+        (SELECT company_key, line_hash FROM boilerplate_lines WHERE analysis_key = $key
+         EXCEPT SELECT company_key, line_hash FROM boilerplate_now)""", {"key": analysis_key})
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE boilerplate_changed AS
+        SELECT DISTINCT posting_id FROM posting_lines SEMI JOIN boilerplate_diff USING (company_key, line_hash)""")
+    con.execute("DELETE FROM boilerplate_lines WHERE analysis_key = $key", {"key": analysis_key})
+    con.execute("INSERT INTO boilerplate_lines SELECT $key, company_key, line_hash FROM boilerplate_now",
+                {"key": analysis_key})
+    con.execute("DROP TABLE boilerplate_now; DROP TABLE boilerplate_diff")
+
+
+def analysed_text_sql(include_boilerplate: bool, ids_sql: str, analysis_key: str) -> tuple[str, dict[str, object]]:
+    """SELECT posting_id, text, words (and its parameters): the text that is matched, for the posting ids
+    `ids_sql` selects (a query with no parameters of its own).
+
+    Without boilerplate: the posting's lines minus its company's repeated ones (rebuilt only where some
+    are present). With it: the posting's text followed by the source-marked boilerplate.
+    """
+    if include_boilerplate:
+        return _WITH_BOILERPLATE.format(ids=ids_sql), {}
+    return _WITHOUT_BOILERPLATE.format(ids=ids_sql, hash=LINE_HASH), {"key": analysis_key}
+
+
+_WITH_BOILERPLATE = """
+            SELECT p.posting_id, if(coalesce(p.boilerplate, '') = '', p.text, p.text || chr(10) || p.boilerplate) AS text,
+                   s.text_words + s.boilerplate_words AS words
+            FROM postings p JOIN posting_line_state s USING (posting_id)
+            WHERE p.posting_id IN ({ids})"""
+
+_WITHOUT_BOILERPLATE = """
+        WITH ids AS ({ids}),
+        removed AS (
+            SELECT l.posting_id, list(DISTINCT l.line_hash) AS hashes, sum(l.words) AS words
+            FROM posting_lines l JOIN boilerplate_lines b
+                 ON b.analysis_key = $key AND b.company_key = l.company_key AND b.line_hash = l.line_hash
+            WHERE l.posting_id IN (SELECT * FROM ids) GROUP BY ALL)
+        SELECT p.posting_id,
+               if(r.posting_id IS NULL, p.text,
+                  array_to_string(list_filter(string_split(p.text, chr(10)),
+                                              lambda line: NOT list_contains(r.hashes, {hash}(line))), chr(10))) AS text,
+               s.text_words - coalesce(r.words, 0) AS words
+        FROM postings p JOIN posting_line_state s USING (posting_id) LEFT JOIN removed r USING (posting_id)
+        WHERE p.posting_id IN (SELECT * FROM ids)"""

@@ -1,0 +1,123 @@
+"""Analyse stored postings with a lexicon, incrementally: only what is new or changed is matched again.
+
+Results are kept per analysis key (the lexicon's version, plus "+boilerplate" when boilerplate is
+counted), each row next to the content hash it was computed on. A posting is matched again when its
+content hash differs, when it has no result for this key (a new posting, or a changed lexicon: a new key),
+or when a line of it became or stopped being company boilerplate. The three most recent keys are kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+
+from analysis.boilerplate import analysed_text_sql, refresh_boilerplate, refresh_lines
+from analysis.lexicon import Lexicon
+from analysis.match import build_scanner, match_postings
+
+KEEP_KEYS = 3
+log = logging.getLogger("jobtone")
+
+
+@dataclass(frozen=True)
+class AnalysisStats:
+    analysis_key: str
+    postings: int  # postings with results for this key
+    rematched: int  # postings matched in this run
+    seconds: float
+
+
+def analysis_key(lexicon: Lexicon, include_boilerplate: bool) -> str:
+    return lexicon.version + ("+boilerplate" if include_boilerplate else "")
+
+
+def analyse(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, include_boilerplate: bool = False,
+            now: datetime | None = None) -> AnalysisStats:
+    """Bring the stored counts for (lexicon, boilerplate mode) up to date, in one transaction."""
+    started = time.monotonic()
+    key = analysis_key(lexicon, include_boilerplate)
+    con.begin()
+    try:
+        refresh_lines(con)
+        if not include_boilerplate:
+            refresh_boilerplate(con, key)
+        rematched = _rematch(con, lexicon, key, include_boilerplate)
+        total = _record_run(con, lexicon, key, include_boilerplate, rematched, now or datetime.utcnow())
+        _prune(con)
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise
+    stats = AnalysisStats(key, total, rematched, time.monotonic() - started)
+    log.info("analysis %s (%s): %d postings, %d matched again in %.1fs", lexicon.name, key, total, rematched,
+             stats.seconds)
+    return stats
+
+
+def _rematch(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, key: str, include_boilerplate: bool) -> int:
+    changed = "" if include_boilerplate else "UNION SELECT posting_id FROM boilerplate_changed"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE rematch AS
+        SELECT p.posting_id FROM postings p LEFT JOIN posting_analysis a
+               ON a.analysis_key = $key AND a.posting_id = p.posting_id
+        WHERE a.posting_id IS NULL OR a.content_hash <> p.content_hash
+        {changed}""", {"key": key})
+    count = int(con.execute("SELECT count(*) FROM rematch").fetchall()[0][0])
+    if count:
+        sql, params = analysed_text_sql(include_boilerplate, "SELECT posting_id FROM rematch", key)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE analysis_input AS {sql}", params)
+        match_postings(con, build_scanner(lexicon))
+        _store_results(con, lexicon, key)
+        con.execute("DROP TABLE analysis_input; DROP TABLE found; DROP TABLE found_kinds")
+    con.execute("DROP TABLE rematch")
+    return count
+
+
+def _store_results(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, key: str) -> None:
+    terms = [(i, t.name, t.category) for i, t in enumerate(lexicon.terms)]
+    con.execute("CREATE OR REPLACE TEMP TABLE lexicon_terms (term_index INTEGER, term VARCHAR, category VARCHAR)")
+    con.executemany("INSERT INTO lexicon_terms VALUES (?, ?, ?)", terms)
+    for table in ("posting_analysis", "term_counts", "category_counts"):
+        con.execute(f"DELETE FROM {table} WHERE analysis_key = $key AND posting_id IN (SELECT posting_id FROM rematch)",
+                    {"key": key})
+    con.execute("""
+        INSERT INTO posting_analysis
+        SELECT $key, p.posting_id, p.content_hash, coalesce(i.words, 0)
+        FROM postings p JOIN analysis_input i USING (posting_id)""", {"key": key})
+    con.execute("""
+        INSERT INTO term_counts
+        SELECT $key, f.posting_id, t.term, t.category,
+               count(*) FILTER (NOT f.excluded AND f.near_ok), count(*) FILTER (f.excluded),
+               count(*) FILTER (NOT f.excluded AND NOT f.near_ok)
+        FROM found f JOIN lexicon_terms t ON t.term_index = f.term GROUP BY ALL""", {"key": key})
+    con.execute("""
+        INSERT INTO category_counts
+        SELECT analysis_key, posting_id, category, sum(mentions), count(*)
+        FROM term_counts WHERE analysis_key = $key AND mentions > 0
+          AND posting_id IN (SELECT posting_id FROM rematch) GROUP BY ALL""", {"key": key})
+    con.execute("DROP TABLE lexicon_terms")
+
+
+def _record_run(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, key: str, include_boilerplate: bool,
+                rematched: int, now: datetime) -> int:
+    total = int(con.execute("SELECT count(*) FROM posting_analysis WHERE analysis_key = ?", [key]).fetchall()[0][0])
+    con.execute("DELETE FROM analysis_runs WHERE analysis_key = ?", [key])
+    con.execute("INSERT INTO analysis_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [key, lexicon.name, lexicon.version, lexicon.source, include_boilerplate, now, total, rematched])
+    con.execute("DELETE FROM analysis_terms WHERE lexicon_version = ?", [lexicon.version])
+    con.executemany("INSERT INTO analysis_terms VALUES (?, ?, ?, ?)",
+                    [(lexicon.version, i, t.name, t.category) for i, t in enumerate(lexicon.terms)])
+    return total
+
+
+def _prune(con: duckdb.DuckDBPyConnection) -> None:
+    """Keep the results of the most recently run keys only."""
+    old = [row[0] for row in con.execute(
+        "SELECT analysis_key FROM analysis_runs ORDER BY analysed_at DESC OFFSET ?", [KEEP_KEYS]).fetchall()]
+    for key in old:
+        for table in ("posting_analysis", "term_counts", "category_counts", "boilerplate_lines", "analysis_runs"):
+            con.execute(f"DELETE FROM {table} WHERE analysis_key = ?", [key])
