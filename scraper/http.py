@@ -33,6 +33,9 @@ class HostLimit:
 
     concurrency: int = 2
     interval: float = 0.5
+    # Seconds to wait after a 429 that carries no Retry-After; None = the usual exponential backoff.
+    # (The Internet Archive sends 429 without Retry-After and asks clients to wait 60 s.)
+    no_retry_after_wait: float | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ class _HostGate:
     def __init__(self, limit: HostLimit) -> None:
         self.slots = threading.Semaphore(max(1, limit.concurrency))
         self.interval = limit.interval
+        self.no_retry_after_wait = limit.no_retry_after_wait
         self.lock = threading.Lock()
         self.next_start = 0.0
 
@@ -138,7 +142,7 @@ class Client:
                 error = _status_error(response)
                 if response.status not in RETRY_STATUSES or attempt >= self.settings.retries:
                     raise error
-                wait = self._retry_after(response, attempt)
+                wait = self._retry_after(response, attempt, url)
                 log.info("retrying %s in %.1fs: HTTP %d", url, wait, response.status)
             attempt += 1
             self.sleep(wait)
@@ -189,10 +193,11 @@ class Client:
         base = min(self.settings.max_backoff, self.settings.backoff * (2**attempt))
         return base * random.uniform(0.75, 1.25)
 
-    def _retry_after(self, response: Response, attempt: int) -> float:
+    def _retry_after(self, response: Response, attempt: int, url: str) -> float:
         wait = retry_after_seconds(response.headers.get("Retry-After"))
         if wait is None:
-            return self._backoff(attempt)
+            host_wait = self._gate(url).no_retry_after_wait if response.status == 429 else None
+            return self._backoff(attempt) if host_wait is None else host_wait
         if wait > self.settings.max_retry_after:
             raise FetchError(response.url, f"server asked to wait {wait:.0f}s (Retry-After), over the limit", response.status)
         return wait
