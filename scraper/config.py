@@ -64,7 +64,8 @@ def config_from_dict(data: Mapping[str, Any], path: Path | None = None, db: Path
         if not isinstance(root, str) or not root.startswith(("http://", "https://")):
             raise ConfigError(f"{where}: [api] {name} must be an http(s) URL, got {root!r}")
     return Config(
-        boards=tuple(parse_board(entry, where) for entry in data.get("board", [])),
+        boards=tuple(parse_board(entry, where) for entry in data.get("board", []))
+        + tuple(parse_page(entry, where) for entry in data.get("page", [])),
         db_path=Path(db or database.get("path") or DEFAULT_DB),
         api=MappingProxyType(dict(api)),
         http=_http_settings(_table(data, "http", where), where),
@@ -81,6 +82,16 @@ def parse_board(entry: Any, where: str = "config") -> Board:
     get_source(str(entry["ats"]))
     options = {k: v for k, v in entry.items() if k not in BOARD_KEYS}
     return Board(str(entry["ats"]), str(entry["token"]), str(entry.get("company", "")), MappingProxyType(options))
+
+
+def parse_page(entry: Any, where: str = "config") -> Board:
+    """A `[[page]]` table (a job page `url`, or a listing `url` plus a `links` pattern) → a Board of the
+    `page` source (scraper/sources/pages.py) whose token is the URL."""
+    url = entry.get("url") if isinstance(entry, Mapping) else None
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise ConfigError(f"{where}: every [[page]] needs an http(s) `url`, got {entry!r}")
+    options = {k: v for k, v in entry.items() if k not in ("url", "company")}
+    return parse_board({**options, "ats": "page", "token": url, "company": entry.get("company", "")}, where)
 
 
 def parse_board_spec(spec: str) -> Board:

@@ -23,6 +23,9 @@ _register(greenhouse, lever, ashby, smartrecruiters, workable, recruitee)
 from scraper.sources import amazon, apple, eightfold, google, workday  # noqa: E402  (the study's big-tech sites)
 
 _register(amazon, eightfold, apple, workday, google)
+from scraper.sources import hn, pages  # noqa: E402  (HN "Who is hiring?" threads; career pages' JSON-LD)
+
+_register(hn, pages)
 
 
 def get_source(name: str) -> ModuleType:
