@@ -96,7 +96,7 @@ json_values = st.recursive(st.none() | st.integers() | st.text(max_size=6),
 row_keys = st.sampled_from(["positionId", "postingTitle", "postDateInGMT", "locations", "transformedPostingTitle"])
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.lists(st.dictionaries(row_keys, json_values), max_size=3), json_values)
 def test_parse_only_raises_parse_error(rows_, detail):
     try:

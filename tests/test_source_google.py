@@ -101,7 +101,7 @@ json_values = st.recursive(st.none() | st.integers() | st.text(max_size=6),
                            lambda inner: st.lists(inner, max_size=4), max_leaves=12)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.lists(st.lists(json_values, min_size=0, max_size=22), max_size=3))
 def test_parse_only_raises_parse_error(rows):
     try:

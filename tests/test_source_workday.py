@@ -148,7 +148,7 @@ keys = st.sampled_from(["externalPath", "title", "locationsText", "bulletFields"
                         "startDate", "externalUrl", "location", "additionalLocations"])
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.dictionaries(keys, json_values | st.just("/job/x")), json_values | st.dictionaries(keys, json_values))
 def test_parse_only_raises_parse_error(item, detail):
     try:
