@@ -170,7 +170,7 @@ def locate_matches(con: duckdb.DuckDBPyConnection, scanner: Scanner, postings_sq
                    list_transform(ms, lambda x: length(x)) AS match_len
             FROM scanned WHERE len(ms) > 0)
         SELECT posting_id, k, ms[k] AS m,
-               list_sum(piece_len[1:k]) + coalesce(list_sum(match_len[1:k - 1]), 0) AS off, text
+               (list_sum(piece_len[1:k]) + coalesce(list_sum(match_len[1:k - 1]), 0))::BIGINT AS off, text
         FROM (SELECT *, unnest(range(1, len(ms) + 1)) AS k FROM lengths)""",
                 {"pattern": scanner.pattern, **(params or {})})
 

@@ -2,5 +2,10 @@
 `run(args, ctx) -> int`. Adding a command = one module + one entry in ALL."""
 
 from jobtone.commands import backfill, init, run, runs, scrape, sources, sql
+from jobtone.commands import compact, export, schedule  # unattended operation
 
 ALL = [run, scrape, backfill, sources, runs, sql, init]
+ALL += [schedule, compact, export]
+from jobtone.commands import chart, import_, kwic, trends  # analysis  # noqa: E402
+
+ALL += [trends, chart, kwic, import_]

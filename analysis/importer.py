@@ -1,0 +1,209 @@
+"""Import postings from CSV, JSON Lines or Parquet: read by DuckDB, validated and merged in SQL.
+
+The good path never moves rows through Python: DuckDB reads the file, checks every row, computes
+ids and content hashes (POSTING_ID_SQL, CONTENT_HASH_SQL) and `scraper.store.merge_incoming` merges
+the result in one transaction, so re-importing a file changes nothing. Text must be normalised the way
+the scrapers do it (scraper.text.normalize: mojibake repair, NFKC, one line per paragraph); a SQL test
+finds the rows that already are (plain ASCII with single spaces — most rows), and only the others go
+through `normalize` as a DuckDB Python function. `--html` runs every text through `html_to_text`
+(a regex approximation would glue words across block tags, which the scrapers' parser avoids).
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from scraper.errors import ConfigError, JobtoneError
+from scraper.posting import CONTENT_HASH_SQL, POSTING_ID_SQL
+from scraper.store import LoadStats, merge_incoming
+from scraper.text import html_to_text, normalize
+
+try:  # DuckDB >= 1.4 moved the type constants
+    from duckdb.sqltypes import VARCHAR
+except ImportError:  # pragma: no cover
+    from duckdb.typing import VARCHAR  # type: ignore[no-redef]
+
+log = logging.getLogger("jobtone")
+READERS = {".csv": "read_csv", ".tsv": "read_csv", ".jsonl": "read_json", ".ndjson": "read_json",
+           ".json": "read_json", ".parquet": "read_parquet"}
+# Rows whose text is already what `normalize` returns: ASCII, no tabs or odd line breaks, single spaces,
+# no blank lines, nothing to strip at either end.
+NOT_NORMALISED = r"[\t\r\x0b\x0c\x1c-\x1f]|  | \n|\n |\n\n|^[ \n]|[ \n]$"
+MAX_REPORTED = 20
+
+
+@dataclass(frozen=True)
+class ImportSpec:
+    path: Path
+    source: str = "import"
+    text_col: str = "text"
+    date_col: str = "date"
+    id_col: str | None = None
+    company_col: str = "company"
+    title_col: str = "title"
+    html: bool = False
+
+
+@dataclass
+class ImportResult:
+    stats: LoadStats
+    rows: int
+    bad: list[tuple[str, str]] = field(default_factory=list)  # (where: "line 7" / "row 7", reason)
+    bad_count: int = 0
+
+
+def import_file(con: duckdb.DuckDBPyConnection, spec: ImportSpec, seen_at: datetime) -> ImportResult:
+    """Read, check and merge one file; bad rows are reported (first MAX_REPORTED) and skipped."""
+    reader = _reader(spec.path)
+    con.execute("SET TimeZone = 'UTC'")
+    con.begin()
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE import_raw AS SELECT * FROM {reader}", {"path": str(spec.path)})
+        columns = [r[0] for r in con.execute("SELECT name FROM pragma_table_info('import_raw')").fetchall()]
+        _check_rows(con, spec, columns)
+        bad = con.execute("SELECT record, reason FROM import_checked WHERE reason IS NOT NULL ORDER BY record").fetchall()
+        _build_incoming(con, spec)
+        stats = merge_incoming(con, seen_at)
+        rows = int(con.execute("SELECT count(*) FROM import_raw").fetchall()[0][0])
+        con.execute("DROP TABLE import_raw; DROP TABLE import_checked")
+        con.commit()
+    except duckdb.Error as exc:
+        con.rollback()
+        raise JobtoneError(f"cannot import {spec.path}: {str(exc).splitlines()[0]}") from exc
+    except Exception:
+        con.rollback()
+        raise
+    return ImportResult(stats, rows, _located(spec.path, bad[:MAX_REPORTED]), len(bad))
+
+
+def _reader(path: Path) -> str:
+    name = READERS.get(path.suffix.lower())
+    if name is None:
+        raise ConfigError(f"{path}: unknown file type {path.suffix!r}; use .csv, .tsv, .jsonl, .ndjson or .parquet")
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such file")
+    options = {"read_csv": ", header = true, all_varchar = true, max_line_size = 268435456",
+               "read_json": ", format = 'newline_delimited', maximum_object_size = 268435456",
+               "read_parquet": ""}[name]
+    return f"{name}($path{options})"
+
+
+def _column(name: str, columns: list[str], option: str, required: bool = True) -> str | None:
+    """The quoted column, matched case-insensitively; a clear error naming the file's columns if missing."""
+    for column in columns:
+        if column.lower() == name.lower():
+            return '"' + column.replace('"', '""') + '"'
+    if required:
+        raise ConfigError(f"no column {name!r} ({option}); the file has: {', '.join(columns)}")
+    return None
+
+
+def _check_rows(con: duckdb.DuckDBPyConnection, spec: ImportSpec, columns: list[str]) -> None:
+    text = _column(spec.text_col, columns, "--text-col")
+    day = _column(spec.date_col, columns, "--date-col")
+    ident = _column(spec.id_col or "id", columns, "--id-col", required=spec.id_col is not None)
+    company = _column(spec.company_col, columns, "--company-col", required=spec.company_col != "company")
+    title = _column(spec.title_col, columns, "--title-col", required=False)
+    missing_id = "coalesce(trim(external_id), '') = ''" if ident else "false"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE import_checked AS
+        SELECT *, CASE WHEN coalesce(trim(raw_text), '') = '' THEN 'no text'
+                       WHEN raw_date <> '' AND posted_at IS NULL THEN 'unparseable date ' || raw_date
+                       WHEN {missing_id} THEN 'missing id'
+                  END AS reason
+        FROM (SELECT rowid - (SELECT min(rowid) FROM import_raw) + 1 AS record, {text}::VARCHAR AS raw_text, coalesce(trim({day}::VARCHAR), '') AS raw_date,
+                     {_timestamp(day)} AS posted_at, {ident or 'NULL'}::VARCHAR AS external_id,
+                     {company or 'NULL'}::VARCHAR AS company, {title or 'NULL'}::VARCHAR AS title
+              FROM import_raw)""")
+
+
+def _timestamp(column: str) -> str:
+    """A date or timestamp (with or without offset) as naive UTC; epoch seconds too."""
+    value = f"trim({column}::VARCHAR)"
+    return f"""coalesce(
+        try_cast({value} AS TIMESTAMP),
+        (try_cast({value} AS TIMESTAMPTZ) AT TIME ZONE 'UTC'),
+        if(regexp_full_match({value}, '[0-9]{{9,10}}'), to_timestamp(try_cast({value} AS BIGINT)) AT TIME ZONE 'UTC', NULL))"""
+
+
+def _build_incoming(con: duckdb.DuckDBPyConnection, spec: ImportSpec) -> None:
+    convert = html_to_text if spec.html else normalize
+    con.create_function("jobtone_clean_text", convert, [VARCHAR], VARCHAR, side_effects=False)
+    con.create_function("jobtone_normalize", normalize, [VARCHAR], VARCHAR, side_effects=False)
+    try:
+        text = "jobtone_clean_text(raw_text)" if spec.html else _normalised("raw_text")
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE import_good AS
+            SELECT $source AS source, $source AS board, coalesce(title, '') AS raw_title,
+                   {text} AS text, company, posted_at, external_id
+            FROM import_checked WHERE reason IS NULL""", {"source": spec.source})
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE incoming AS
+            SELECT {POSTING_ID_SQL} AS posting_id, source, board, external_id, company, title,
+                   '' AS location, '' AS url, text, '' AS boilerplate, posted_at, date_source,
+                   '' AS raw, '' AS fingerprint, false AS seen_only, {CONTENT_HASH_SQL} AS content_hash
+            FROM (SELECT g.source, g.board, coalesce(nullif(trim(g.external_id), ''), md5(g.text)) AS external_id,
+                         nullif(trim({_normalised('g.company')}), '') AS company,
+                         {_normalised('g.raw_title')} AS title, g.text, g.posted_at,
+                         if(g.posted_at IS NULL, '', $date_source) AS date_source
+                  FROM import_good g WHERE g.text <> '')""", {"date_source": f"import:{spec.date_col}"})
+        con.execute("DROP TABLE import_good")
+    finally:
+        con.remove_function("jobtone_clean_text")
+        con.remove_function("jobtone_normalize")
+
+
+def _normalised(column: str) -> str:
+    """`normalize(column)` in SQL: Python only for rows that are not plain normalised ASCII already."""
+    return (f"CASE WHEN {column} IS NULL THEN NULL "
+            f"WHEN strlen({column}) = length({column}) AND NOT regexp_matches({column}, '{NOT_NORMALISED}') "
+            f"THEN {column} ELSE jobtone_normalize({column}) END")
+
+
+# -- where bad rows are in the file (only computed for the few reported) ------------------------------
+
+def _located(path: Path, bad: list[tuple[int, str]]) -> list[tuple[str, str]]:
+    if not bad:
+        return []
+    suffix = path.suffix.lower()
+    starts = _csv_record_lines(path) if suffix in (".csv", ".tsv") else \
+        _jsonl_record_lines(path) if suffix != ".parquet" else None
+    wanted = {record for record, _ in bad}
+    lines = dict(_take(starts, wanted)) if starts is not None else {}
+    return [(f"line {lines[r]}" if r in lines else f"row {r}", reason) for r, reason in bad]
+
+
+def _take(starts: Iterator[tuple[int, int]], wanted: set[int]) -> Iterator[tuple[int, int]]:
+    for record, line in starts:
+        if record in wanted:
+            yield record, line
+            wanted.discard(record)
+            if not wanted:
+                return
+
+
+def _csv_record_lines(path: Path) -> Iterator[tuple[int, int]]:
+    """(record number, line where it starts) — records may span lines (quoted newlines)."""
+    with open(path, newline="", encoding="utf-8", errors="replace") as handle:
+        reader = csv.reader(handle, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
+        previous_end = next(reader, None) and reader.line_num  # the header
+        for record, _row in enumerate(reader, start=1):
+            yield record, (previous_end or 0) + 1
+            previous_end = reader.line_num
+
+
+def _jsonl_record_lines(path: Path) -> Iterator[tuple[int, int]]:
+    """(record number, line number): blank lines hold no record."""
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        record = 0
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                record += 1
+                yield record, number

@@ -1,0 +1,84 @@
+"""Keyword in context: every match of one term with the words around it, to audit what is counted.
+
+Matching is the analysis's own (same scan, same exclusions and `near` check), run again on the
+postings whose stored counts show the term, newest first.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import duckdb
+
+from analysis.boilerplate import analysed_text_sql
+from analysis.lexicon import Lexicon
+from analysis.match import build_scanner, locate_matches, match_postings
+
+CONTEXT_CHARS = 60
+_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+@dataclass(frozen=True)
+class KwicLine:
+    posted: date | None
+    company: str
+    left: str
+    match: str
+    right: str
+    status: str  # counted | excluded | not near
+
+
+def kwic(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, analysis_key: str, include_boilerplate: bool,
+         term_name: str, limit: int = 50, since: date | None = None, show_excluded: bool = False) -> list[KwicLine]:
+    """Up to `limit` matches of one term in the analysed postings, newest postings first."""
+    index = lexicon.terms.index(lexicon.term(term_name))
+    term = lexicon.terms[index].name
+    wanted = "mentions + excluded + not_near > 0" if show_excluded else "mentions > 0"
+    ids = f"""SELECT t.posting_id FROM term_counts t JOIN postings p USING (posting_id)
+              WHERE t.analysis_key = $key AND t.term = $term AND {wanted}
+                AND ($since IS NULL OR coalesce(p.posted_at, p.first_seen_at) >= $since)
+              ORDER BY coalesce(p.posted_at, p.first_seen_at) DESC, t.posting_id LIMIT $limit"""
+    sql, params = analysed_text_sql(include_boilerplate, ids, analysis_key)
+    since_at = datetime.combine(since, datetime.min.time()) if since else None
+    con.execute(f"CREATE OR REPLACE TEMP TABLE kwic_input AS {sql}",
+                {**params, "key": analysis_key, "term": term, "since": since_at, "limit": limit})
+    scanner = build_scanner(lexicon)
+    match_postings(con, scanner, "kwic_input")
+    locate_matches(con, scanner, "SELECT posting_id, text FROM kwic_input")
+    rows = con.execute(f"""
+        SELECT coalesce(p.posted_at, p.first_seen_at), coalesce(p.company, ''),
+               substring(l.text, greatest(1, l.off + 1 - {CONTEXT_CHARS}), least(l.off, {CONTEXT_CHARS})),
+               f.core, substring(l.text, l.off + length(f.core) + 1, {CONTEXT_CHARS}),
+               CASE WHEN f.excluded THEN 'excluded' WHEN NOT f.near_ok THEN 'not near' ELSE 'counted' END
+        FROM located l JOIN found f USING (posting_id, k) JOIN postings p USING (posting_id)
+        WHERE f.term = $index AND ($all OR (NOT f.excluded AND f.near_ok))
+        ORDER BY coalesce(p.posted_at, p.first_seen_at) DESC, l.posting_id, l.k LIMIT $limit""",
+                       {"index": index, "all": show_excluded, "limit": limit}).fetchall()
+    con.execute("DROP TABLE kwic_input; DROP TABLE located; DROP TABLE found; DROP TABLE found_kinds")
+    return [KwicLine(_day(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in rows]
+
+
+def escape(text: str) -> str:
+    """Control and line-separator characters as visible escapes, so one match stays on one line."""
+    return "".join(_ESCAPES.get(ch) or (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+                   if unicodedata.category(ch) in ("Cc", "Zl", "Zp", "Cf") else ch for ch in text)
+
+
+def format_lines(lines: list[KwicLine], width: int = CONTEXT_CHARS, show_status: bool = False) -> list[str]:
+    """Aligned on the match: date, company, right-aligned left context, [match], right context."""
+    company_width = min(24, max((len(escape(line.company)) for line in lines), default=0))
+    out = []
+    for line in lines:
+        left = escape(line.left)[-width:].rjust(width)
+        right = escape(line.right)[:width]
+        day = line.posted.isoformat() if line.posted else "----------"
+        status = f"  ({line.status})" if show_status and line.status != "counted" else ""
+        out.append(f"{day}  {escape(line.company)[:company_width].ljust(company_width)}  "
+                   f"{left}[{escape(line.match)}]{right}{status}".rstrip())
+    return out
+
+
+def _day(value: datetime | date | None) -> date | None:
+    return value.date() if isinstance(value, datetime) else value
