@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from replay import Reply, fixture_bytes
-from scraper.errors import BadResponse, ParseError
+from scraper.errors import BadResponse, ConfigError, ParseError
 from scraper.http import Client, HostLimit, HttpSettings
 from scraper.sources import FetchContext, apple, collect
 from scraper.sources.base import Board
@@ -167,3 +167,9 @@ def test_board_filters_go_into_the_search_body(server):
     board = Board("apple", "apple", "Apple", {"filters": {"locations": ["postLocation-USA"]}})
     list(collect(apple, context(server), board))
     assert json.loads(server.requests[1].body)["filters"] == {"locations": ["postLocation-USA"]}
+
+
+def test_filters_must_be_a_table(server):
+    serve(server)
+    with pytest.raises(ConfigError, match="`filters` must be a table"):
+        list(collect(apple, context(server), Board("apple", "apple", "Apple", {"filters": "USA"})))

@@ -206,17 +206,28 @@ def test_pcsx_error_inside_http_200_is_bad_response(server):
     assert caught.value.url.startswith(server.url + "/api/pcsx/search")
 
 
-def test_more_than_the_offset_cap_fails_loudly(server):
+def serve_pages(server, count: int, served: int) -> dict[str, str]:
+    """`served` positions in pages of 100 (a server may serve more than 10 a page), then an empty page."""
     template = load(MS_SEARCH)["data"]["positions"][0]
     known = {}
-    for start in range(0, 2100, 100):  # a server serving 100 a page reaches the cap in 20 requests
-        page = [{**template, "id": start + n} for n in range(100)]
+    for start in range(0, served + 100, 100):
+        page = [{**template, "id": n} for n in range(start, min(start + 100, served))]
         known.update({str(p["id"]): eightfold.fingerprint(p, eightfold.FLAVOURS["pcsx"]) for p in page})
-        server.route("/api/pcsx/search", Reply.json({"status": 200, "data": {"positions": page, "count": 2253}}),
+        server.route("/api/pcsx/search", Reply.json({"status": 200, "data": {"positions": page, "count": count}}),
                      query={"start": str(start)})
-    with pytest.raises(BadResponse, match="2,253 positions but Eightfold pages only 2,000 deep"):
+    return known  # every position unchanged: no detail requests
+
+
+def test_listing_stopped_at_the_offset_cap_fails_loudly(server):
+    known = serve_pages(server, count=2253, served=2000)
+    with pytest.raises(BadResponse, match="stopped listing at offset 2,000 of 2,253"):
         list(collect(eightfold, context(server, known), MICROSOFT))
-    assert server.hits("/api/pcsx/search") == 20
+    assert server.hits("/api/pcsx/search") == 21
+
+
+def test_listing_past_2000_is_read_when_served(server):
+    known = serve_pages(server, count=2150, served=2150)
+    assert len(list(collect(eightfold, context(server, known), MICROSOFT))) == 2150
 
 
 def test_repeated_page_is_a_wrap_not_more_postings(server):

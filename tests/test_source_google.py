@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from replay import Reply, fixture_bytes
-from scraper.errors import BadResponse, ParseError
+from scraper.errors import BadResponse, ConfigError, ParseError
 from scraper.http import Client, HostLimit, HttpSettings
 from scraper.sources import FetchContext, collect, google
 from scraper.sources.base import Board
@@ -133,3 +133,9 @@ def test_changed_layout_is_bad_response_with_the_url(server):
     with pytest.raises(BadResponse, match="the results page layout changed: .*no AF_initDataCallback") as caught:
         list(collect(google, context(server), BOARD))
     assert caught.value.url == server.url + RESULTS + "?page=1"
+
+
+def test_params_must_be_a_table(server):
+    with pytest.raises(ConfigError, match="`params` must be a table"):
+        list(collect(google, context(server), Board("google", "google", "Google", {"params": "q=intern"})))
+    assert server.requests == []

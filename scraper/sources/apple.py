@@ -15,13 +15,13 @@ digits. Board options: `query`, and `filters` (the search body's filters, e.g.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote
 
 from scraper.dates import parse_iso
-from scraper.errors import BadResponse, FetchError, NotFound, ParseError
+from scraper.errors import BadResponse, ConfigError, FetchError, NotFound, ParseError
 from scraper.http import HostLimit
 from scraper.posting import Posting, raw_json
 from scraper.sources.base import Board, FetchContext
@@ -123,13 +123,20 @@ def fingerprint(row: dict[str, Any]) -> str:
 def _search_rows(session: AppleSession, board: Board) -> Iterator[dict[str, Any]]:
     page = 1
     while True:
-        body = {"query": str(board.options.get("query", "")), "filters": dict(board.options.get("filters", {})),
+        body = {"query": str(board.options.get("query", "")), "filters": _filters(board),
                 "page": page, "locale": "en-us", "sort": "newest", "format": DATE_FORMAT}
         rows, total = _search_page(session, body)
         yield from rows
         if not rows or page * PAGE_SIZE >= total:
             return
         page += 1
+
+
+def _filters(board: Board) -> dict[str, Any]:
+    filters = board.options.get("filters", {})
+    if not isinstance(filters, Mapping):
+        raise ConfigError(f"board {board.key}: `filters` must be a table like {{ locations = [\"postLocation-USA\"] }}")
+    return dict(filters)
 
 
 def _search_page(session: AppleSession, body: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:

@@ -17,8 +17,9 @@ one root because their paths differ.
 
 Dates are Unix seconds: PCSX `postedTs` (the posting date; `creationTs` is the requisition's creation),
 classic `t_create`. `fingerprint` is what the list says (title and update/post time); an unchanged
-posting is yielded `seen_only` without a detail call. Eightfold is reported to cap offsets at 2,000: a
-board that would need more fails loudly instead of being stored short.
+posting is yielded `seen_only` without a detail call. Eightfold is reported to stop listing at offset
+2,000 (unconfirmed for Microsoft, whose ~2,250 postings would reach it): if it does, the board fails
+loudly instead of being stored short; a page repeating earlier positions (a wrap) fails too.
 """
 
 from __future__ import annotations
@@ -148,21 +149,20 @@ def _list_params(flavour: Flavour, domain: str, start: int, board: Board) -> dic
 
 
 def _positions(ctx: FetchContext, board: Board, flavour: Flavour, domain: str, root: str) -> Iterator[dict[str, Any]]:
-    seen: set[str] = set()
-    start = 0
+    url, seen, start = f"{root}/{flavour.list_path}", set(), 0
     while True:
-        url = f"{root}/{flavour.list_path}"
         positions, count = _list_page(ctx, url, _list_params(flavour, domain, start, board), flavour, board)
         fresh = [p for p in positions if str(p["id"]) not in seen]
         if positions and not fresh:
             raise BadResponse(url, f"offset {start} repeated earlier positions (the listing wrapped around)")
+        if not positions and OFFSET_CAP <= start < count:
+            raise BadResponse(url, f"Eightfold stopped listing at offset {start:,} of {count:,} (its offset cap); "
+                                   "narrow the board with `query`")
         seen.update(str(p["id"]) for p in fresh)
         yield from fresh
         start += len(positions)
         if not positions or start >= count:
-            return
-        if start >= OFFSET_CAP:
-            raise BadResponse(url, f"{count:,} positions but Eightfold pages only {OFFSET_CAP:,} deep; narrow with `query`")
+            return  # an empty page below the cap: postings closed while paging
 
 
 def _list_page(ctx: FetchContext, url: str, params: dict[str, Any], flavour: Flavour,

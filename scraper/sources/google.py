@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
 from scraper.dates import from_epoch_seconds
-from scraper.errors import BadResponse, ParseError
+from scraper.errors import BadResponse, ConfigError, ParseError
 from scraper.http import HostLimit
 from scraper.posting import Posting, raw_json
 from scraper.sources.base import Board, FetchContext
@@ -51,7 +51,7 @@ def fetch(ctx: FetchContext, board: Board) -> Iterator[Any]:
     page = 1
     while True:
         url = ctx.url(RESULTS_PATH)
-        response = ctx.client.get(url, {**dict(board.options.get("params", {})), "page": page})
+        response = ctx.client.get(url, {**_search_params(board), "page": page})
         try:
             data = results_data(response.text())
         except ParseError as exc:
@@ -61,6 +61,13 @@ def fetch(ctx: FetchContext, board: Board) -> Iterator[Any]:
         if not jobs or page * size >= total:
             return
         page += 1
+
+
+def _search_params(board: Board) -> dict[str, Any]:
+    params = board.options.get("params", {})
+    if not isinstance(params, Mapping):
+        raise ConfigError(f"board {board.key}: `params` must be a table like {{ q = \"engineer\" }}")
+    return dict(params)
 
 
 def results_data(page_html: str) -> list[Any]:
