@@ -262,12 +262,16 @@ def _draw_share(ax: Axes, series: Sequence[TrendRow], colour: str, label: str = 
         return
     ax.fill_between(xs, [r.ci_low for r in series], [r.ci_high for r in series],
                     color=colour, alpha=0.16, linewidth=0)
+    marker = "o" if len(series) <= MARKER_LIMIT else None
+    low = [r for r in series if r.low_count]
+    if not low:
+        ax.plot(xs, ys, color=colour, linewidth=width, linestyle=style, marker=marker,
+                markersize=3.5, label=label)
+        return
     ax.plot(xs, ys, color=colour, alpha=0.35, linewidth=width * 0.75, linestyle=style)
     steady = [math.nan if r.low_count else r.share for r in series]  # gaps leave the faded line
-    marker = "o" if len(series) <= MARKER_LIMIT else None
     ax.plot(xs, steady, color=colour, linewidth=width, linestyle=style, marker=marker,
             markersize=3.5, label=label)
-    low = [r for r in series if r.low_count]
     ax.plot(date_numbers(r.start for r in low), [r.share for r in low], linestyle="none",
             marker="o", markersize=5, markerfacecolor="white", markeredgecolor=colour, alpha=0.7)
 
