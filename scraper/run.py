@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
@@ -83,30 +83,32 @@ class Loader:
 
     def load(self, batch: Batch, wait: float | None = None) -> store.LoadStats | None:
         """Load one batch; None (and the batch stays staged) when the database stays locked."""
-        if self.locked_by and wait is None:
-            return None  # waited once already this run; the final flush tries again
+        return self.load_many([batch], wait)[0]
+
+    def load_many(self, batches: Sequence[Batch], wait: float | None = None) -> list[store.LoadStats | None]:
+        """Load batches in one opening of the file (each in its own transaction); None for each batch left
+        staged because the database stayed locked."""
+        if not batches or (self.locked_by and wait is None):
+            return [None] * len(batches)  # waited once already this run; the final flush tries again
+        loaded: list[store.LoadStats | None] = []
         try:
             with store.opened(self.db_path, wait=self.wait if wait is None else wait) as con:
-                complete = [(batch.source, batch.board)] if batch.complete else []
-                stats = store.load_jsonl(con, self.staging.path(batch), batch.seen_at, complete)
+                for batch in batches:
+                    complete = [(batch.source, batch.board)] if batch.complete else []
+                    loaded.append(store.load_jsonl(con, self.staging.path(batch), batch.seen_at, complete))
+                    self.staging.done(batch)
         except DatabaseLocked as exc:
             self.locked_by = exc.holder
-            log.warning("database locked by %s: %s:%s stays staged in %s", exc.holder, batch.source, batch.board, self.staging.dir)
-            return None
-        self.staging.done(batch)
-        return stats
+            log.warning("database locked by %s: %d batch(es) stay staged in %s", exc.holder, len(batches), self.staging.dir)
+        return loaded + [None] * (len(batches) - len(loaded))
 
     def flush(self, wait: float | None = None) -> store.LoadStats:
         """Load every pending batch and run record, oldest first (earlier runs' leftovers included)."""
-        total = store.LoadStats()
         self.locked_by = ""
-        for batch in self.staging.pending():
-            stats = self.load(batch, wait)
-            if stats is None:
-                return total
-            total += stats
-        self._write_pending_runs(wait)
-        return total
+        loaded = self.load_many(self.staging.pending(), wait)
+        if not self.locked_by:
+            self._write_pending_runs(wait)
+        return sum((stats for stats in loaded if stats is not None), store.LoadStats())
 
     def record(self, summary: RunSummary) -> None:
         """Write the run and its board outcomes; staged for the next run when the database is locked."""
@@ -148,13 +150,17 @@ def scrape(config: Config, boards: Iterable[Board], *, command: str = "scrape",
     outcomes = []
     try:
         with ThreadPoolExecutor(max_workers=max(1, min(workers, len(boards)))) as pool:
-            futures = [pool.submit(fetch_board, client, config, board, staging, started, run_id, known) for board in boards]
-            for future in as_completed(futures):
-                outcome, batch = future.result()
-                if batch is not None:
-                    outcome = _with_stats(outcome, loader.load(batch))
-                outcomes.append(outcome)
-                on_done(outcome)
+            waiting = {pool.submit(fetch_board, client, config, board, staging, started, run_id, known) for board in boards}
+            while waiting:
+                # Load every board fetched meanwhile in one opening of the database.
+                done, waiting = wait(waiting, return_when=FIRST_COMPLETED)
+                results = [future.result() for future in done]
+                batches = [batch for _, batch in results if batch is not None]
+                stats = iter(loader.load_many(batches))
+                for outcome, batch in results:
+                    outcome = outcome if batch is None else _with_stats(outcome, next(stats))
+                    outcomes.append(outcome)
+                    on_done(outcome)
     finally:
         client.close()
     if loader.locked_by:
