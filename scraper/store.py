@@ -309,11 +309,12 @@ def merge_incoming(con: duckdb.DuckDBPyConnection, seen_at: datetime,
             SELECT i.*, p.posting_id IS NOT NULL AS known, (i.seen_only AND p.posting_id IS NOT NULL) AS keep,
                    p.text AS p_text, p.boilerplate AS p_boilerplate, p.raw AS p_raw, p.title AS p_title,
                    p.posted_at AS p_posted_at, p.date_source AS p_date_source, p.content_hash AS p_hash,
-                   p.first_seen_at, p.last_seen_at, p.changed_at AS p_changed_at, p.fingerprint AS p_fingerprint
+                   p.first_seen_at, p.last_seen_at, p.changed_at AS p_changed_at, p.fingerprint AS p_fingerprint,
+                   p.url AS p_url
             FROM incoming i LEFT JOIN postings p USING (posting_id)
         )
         SELECT posting_id, source, board, external_id, company,
-               if(keep, p_title, title) AS title, location, url,
+               if(keep, p_title, title) AS title, location, if(keep, p_url, url) AS url,
                if(keep, p_text, coalesce(text, '')) AS text,
                if(keep, p_boilerplate, coalesce(boilerplate, '')) AS boilerplate,
                if(keep, coalesce(posted_at, p_posted_at), posted_at) AS posted_at,
