@@ -1,4 +1,9 @@
-"""List the configured boards with their route and last outcome (status, counts, stored postings)."""
+"""List the configured boards with their last outcome, and what each route covers.
+
+The first table has one row per configured board: its last run, status, counts and postings stored.
+The second (table format only) covers the 2022 study's ten companies: the route used for each, whether
+it gives the posting's text and date, whether it costs a request per posting, and whether the Wayback
+Machine could add history. Meta has no dependable plain-HTTP route: load an export with `jobtone import`."""
 
 from __future__ import annotations
 
@@ -6,14 +11,16 @@ import argparse
 
 from jobtone.output import FORMATS, write_rows
 from scraper import store
+from scraper.coverage import ROUTES, STUDY_COMPANIES
 from scraper.errors import JobtoneError
 
 NAME = "sources"
 COLUMNS = ["board", "company", "api_root", "last_run_utc", "status", "fetched", "new", "stored", "error"]
+STUDY_COLUMNS = ["company", "route", "text", "posted_date", "per_posting_requests", "history"]
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=FORMATS, default="table")
+    parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
 
 
 def run(args: argparse.Namespace, ctx) -> int:
@@ -23,7 +30,20 @@ def run(args: argparse.Namespace, ctx) -> int:
         outcome = last.get((board.ats, board.token), (None,) * 6)
         rows.append([board.key, board.display, ctx.config.api_root(board.ats), *outcome])
     write_rows(COLUMNS, rows, args.format, ctx.out)
+    if args.format == "table":
+        ctx.out.write("\nThe 2022 study's companies: route and coverage\n")
+        write_rows(STUDY_COLUMNS, study_rows(), "table", ctx.out)
     return 0
+
+
+def study_rows() -> list[list[str]]:
+    rows = []
+    for company in STUDY_COMPANIES:
+        route = ROUTES[company.source]
+        where = f"{route.source}: {company.boards}" if route.source else route.route
+        rows.append([company.company, where, "yes" if route.text else "no", route.posted_date.split(", ")[0] or "no",
+                     "yes" if route.detail_requests else "no", route.wayback.split(":")[0] or "no"])
+    return rows
 
 
 def _last_outcomes(ctx) -> dict[tuple[str, str], tuple]:
