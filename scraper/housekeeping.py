@@ -40,7 +40,7 @@ def run_log(db_path: Path, now: datetime, name: str = "run") -> Iterator[Path]:
     directory = logs_dir(db_path)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{name}-{now:%Y%m%dT%H%M%S}.log"
-    handler = logging.FileHandler(path, encoding="utf-8")
+    handler = logging.FileHandler(path, encoding="utf-8", delay=True)  # no file for a run that logs nothing
     handler.setFormatter(logging.Formatter(LOG_FORMAT, "%Y-%m-%dT%H:%M:%S"))
     root = logging.getLogger()
     before = root.level

@@ -21,8 +21,9 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, ctx) -> int:
-    # One run at a time (a second one exits with code 4 at once); each run's log also goes to data/logs/.
-    with run_lock(ctx.db_path, NAME), run_log(ctx.db_path, ctx.now(), NAME) as log_file:
+    # Each run's log also goes to data/logs/ (from the lock's note on a stale holder on); one run at a time:
+    # a second one exits with code 4 at once.
+    with run_log(ctx.db_path, ctx.now(), NAME) as log_file, run_lock(ctx.db_path, NAME):
         log.info("jobtone run: database %s, log %s", ctx.db_path, log_file)
         summary = scrape_boards(ctx, list(ctx.config.boards), "run")
         code = exit_code(summary, ctx)
