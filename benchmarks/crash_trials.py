@@ -117,7 +117,6 @@ class Scenario:
     serve: Routes
     unit_sql: str  # the unit of work a posting belongs to (loaded whole or not at all)
     config_boards: str = ""
-    units: int = 0
 
 
 SIZES = {"full": (5, 400, 12, 120), "small": (3, 150, 6, 40), "ci": (3, 60, 5, 20)}  # boards, jobs, threads, comments
@@ -128,9 +127,9 @@ def scenarios(size: str = "full") -> dict[str, Scenario]:
     boards = {f"big{n}": jobs for n in range(board_count)}
     return {
         "run": Scenario("run", ("run",), ("run",), scrape_routes(boards, 0.2),
-                        "source || ':' || board", "".join(board("greenhouse", t) for t in boards), len(boards)),
+                        "source || ':' || board", "".join(board("greenhouse", t) for t in boards)),
         "backfill-hn": Scenario("backfill-hn", ("backfill", "hn"), ("backfill", "hn", "--until", "2020-02"),
-                                hn_routes(threads, comments, 0.05), "fingerprint", units=threads),
+                                hn_routes(threads, comments, 0.05), "fingerprint"),
     }
 
 
@@ -205,7 +204,8 @@ class Trial:
     scenario: str
     kill_after: float
     killed: bool = False
-    units_done: int = 0  # units already in S1 when killed
+    exit_code: int | None = None  # of the command that was to be killed
+    units_done: int = 0  # units of work (those S0 -> S1 changes) already done when killed
     staged: int = 0  # batches left staged by the killed process
     problems: list[str] = field(default_factory=list)
 
@@ -228,6 +228,7 @@ class Bench:
         self.work_seconds = time.monotonic() - started  # in-process: no interpreter start-up in it
         self.after = snapshot(reference / "jobtone.duckdb", scenario.unit_sql)
         assert not self.before.problems and not self.after.problems, (self.before.problems, self.after.problems)
+        self.changing = {u for u, rows in self.after.units.items() if self.before.units.get(u) != rows}
 
     def trial(self, kill_after: float, n: int, when: Callable[[Path, ReplayServer], bool] | None = None) -> Trial:
         """Start the command, wait for its first request (and for `when(workdir, server)`, if given), wait
@@ -239,12 +240,13 @@ class Bench:
             time.sleep(0.002)
         time.sleep(kill_after)
         process.send_signal(signal.SIGKILL)
-        trial.killed = process.wait() == -signal.SIGKILL
+        trial.exit_code = process.wait()
+        trial.killed = trial.exit_code == -signal.SIGKILL
         db, unit_sql = directory / "jobtone.duckdb", self.scenario.unit_sql
         killed = snapshot(db, unit_sql)
         trial.problems += killed.problems
         trial.problems += [f"unit {u} half-done" for u in mixed_units(killed, self.before, self.after)]
-        trial.units_done = sum(killed.units.get(u) == rows and self.before.units.get(u) != rows for u, rows in self.after.units.items())
+        trial.units_done = sum(killed.units.get(u) == rows for u, rows in self.after.units.items() if u in self.changing)
         trial.staged = len(list((directory / "jobtone.duckdb.staging").glob("*.json")))
         code = self._jobtone(directory, self.scenario.command)
         healed = snapshot(db, unit_sql)
@@ -300,13 +302,13 @@ def run_trials(names: list[str], trials: int, seed: int, size: str = "full",
             started = time.monotonic()
             bench = Bench(scenario, Path(tmp) / scenario.name, server)
             count = trials // len(chosen) + (index < trials % len(chosen))
-            report(f"{scenario.name}: {scenario.units} units of work, {bench.work_seconds:.2f} s uninterrupted "
+            report(f"{scenario.name}: {len(bench.changing)} units of work, {bench.work_seconds:.2f} s uninterrupted "
                    f"(in-process); {count} trials")
             for n in range(count):
                 trial = bench.trial(rng.uniform(0.0, bench.work_seconds * 0.95), n)
                 results.append(trial)
-                state = "killed" if trial.killed else "finished first"
-                report(f"  trial {n + 1:2d}: kill at +{trial.kill_after:5.2f} s: {state}, {trial.units_done}/{scenario.units} "
+                state = "killed" if trial.killed else f"finished first (exit {trial.exit_code})"
+                report(f"  trial {n + 1:2d}: kill at +{trial.kill_after:5.2f} s: {state}, {trial.units_done}/{len(bench.changing)} "
                        f"units done, {trial.staged} staged -> {'OK' if not trial.problems else '; '.join(trial.problems)}")
             report(f"  {scenario.name}: {time.monotonic() - started:.0f} s")
     return results

@@ -1,49 +1,77 @@
-"""Export tables to Parquet or CSV files (DuckDB's own COPY: fast, typed, no rows through Python).
+"""Export postings and trends (or any tables) to Parquet or CSV files with DuckDB's own COPY.
 
-By default exports `postings` and, once the analysis has run, the trend tables; name any tables or views
-to export those instead (`jobtone sql "SHOW TABLES"` lists them). Each goes to DIR/NAME.parquet (or .csv),
-written to a temporary name first, so a reader never sees half a file. The database is opened read-only.
+By default exports `postings`, `trends` (each category's share per period) and `term_trends` (each
+term's), the trends brought up to date first as `jobtone trends` does. Name tables or views to export
+those instead (`jobtone sql "SHOW TABLES"` lists them). Each goes to DIR/NAME.parquet (or .csv), written
+under a temporary name first, so a reader never sees half a file.
 
 Examples:
-  jobtone export                                   # data/export/postings.parquet, ...
-  jobtone export --format csv --out /tmp/jobtone postings runs"""
+  jobtone export                                   # data/export/postings.parquet, trends.parquet, ...
+  jobtone export --format csv --by year trends
+  jobtone export --out /tmp/jobtone postings runs board_runs"""
 
 from __future__ import annotations
 
 import argparse
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
+from analysis.series import CSV_COLUMNS, TrendRow
+from analysis.trends import DATE_BASES, PERIODS, TrendQuery, trend_rows
+from jobtone.commands.analysis_options import add_analysis_options, analysed
 from scraper import store
 from scraper.errors import ConfigError
 
 NAME = "export"
 FORMATS = {"parquet": "(FORMAT parquet, COMPRESSION zstd)", "csv": "(FORMAT csv, HEADER true)"}
-DEFAULT_TABLES = ("postings", "trends", "term_trends", "category_trends")  # those that exist are exported
+TRENDS = {"trends": False, "term_trends": True}  # computed tables → one series per term?
+DEFAULT_TABLES = ("postings", *TRENDS)
+TREND_COLUMNS = {**dict.fromkeys(CSV_COLUMNS, "VARCHAR"), "postings": "BIGINT", "matches": "BIGINT",
+                 "share": "DOUBLE", "ci_low": "DOUBLE", "ci_high": "DOUBLE", "per_10k_words": "DOUBLE",
+                 "start": "DATE", "low_count": "BOOLEAN"}
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("tables", nargs="*", metavar="TABLE", help="tables or views to export (default: postings and trends)")
+    parser.add_argument("tables", nargs="*", metavar="TABLE",
+                        help="tables or views to export (default: postings, trends, term_trends)")
     parser.add_argument("--format", choices=sorted(FORMATS), default="parquet", help="file format (default: parquet)")
     parser.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: export/ beside the database)")
+    parser.add_argument("--by", choices=PERIODS, default="month", help="trends: period length (default: month)")
+    parser.add_argument("--date", choices=tuple(DATE_BASES), default="posted", dest="date_basis",
+                        help="trends: posted (the source's date) or seen (when jobtone first saw it)")
     parser.add_argument("--wait", type=float, default=30.0, metavar="SECONDS",
                         help="how long to wait for a writer to release the database (default: 30)")
+    add_analysis_options(parser)
 
 
 def run(args: argparse.Namespace, ctx) -> int:
     out_dir = args.out or Path(ctx.db_path).parent / "export"
-    with store.opened(ctx.db_path, read_only=True, wait=args.wait) as con:
+    wanted = args.tables or list(DEFAULT_TABLES)
+    with _connection(ctx, args, any(t in TRENDS for t in wanted)) as (con, analysis_key):
         names = existing_tables(con)
-        wanted = args.tables or [t for t in DEFAULT_TABLES if t in names]
-        unknown = [t for t in wanted if t not in names]
+        unknown = [t for t in wanted if t not in names and t not in TRENDS]
         if unknown:
             raise ConfigError(f"no table or view named {', '.join(map(repr, unknown))}; there are: {', '.join(sorted(names))}")
         out_dir.mkdir(parents=True, exist_ok=True)
         for table in wanted:
-            path = export_table(con, table, out_dir, args.format)
-            rows = con.execute(f"SELECT count(*) FROM {_identifier(table)}").fetchone()[0]
+            if table in TRENDS:
+                query = TrendQuery(analysis_key, args.by, TRENDS[table], date_basis=args.date_basis)
+                stage_trends(con, table, trend_rows(con, query))
+            path, rows = export_table(con, table, out_dir, args.format)
             print(f"{path}: {rows:,} rows", file=ctx.err)
     return 0
+
+
+@contextmanager
+def _connection(ctx, args: argparse.Namespace, trends: bool):
+    """A read-only connection, or with trends wanted, the analysed (written) database and its analysis key."""
+    if trends:
+        with analysed(ctx, args.lexicon, args.include_boilerplate) as (con, _lexicon, stats):
+            yield con, stats.analysis_key
+    else:
+        with store.opened(ctx.db_path, read_only=True, wait=args.wait) as con:
+            yield con, ""
 
 
 def existing_tables(con) -> set[str]:
@@ -53,13 +81,24 @@ def existing_tables(con) -> set[str]:
     return {name for (name,) in rows}
 
 
-def export_table(con, table: str, out_dir: Path, fmt: str) -> Path:
-    """COPY one table to OUT_DIR/TABLE.FMT through a temporary file and an atomic rename."""
+def stage_trends(con, name: str, rows: list[TrendRow]) -> None:
+    """Trend rows as a temporary table `name`, for COPY."""
+    columns = ["period", "start", "series", "group", *CSV_COLUMNS[2:], "low_count"]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_identifier(name)} ("
+                + ", ".join(f"{_identifier(c)} {TREND_COLUMNS.get(c, 'VARCHAR')}" for c in columns) + ")")
+    values = [[row.period, row.start, row.series, row.group, *row.csv_values()[2:], row.low_count] for row in rows]
+    if values:
+        con.executemany(f"INSERT INTO {_identifier(name)} VALUES ({', '.join('?' for _ in columns)})", values)
+
+
+def export_table(con, table: str, out_dir: Path, fmt: str) -> tuple[Path, int]:
+    """COPY one table to OUT_DIR/TABLE.FMT through a temporary file and an atomic rename; returns (path, rows)."""
     final = out_dir / f"{table}.{fmt}"
     partial = out_dir / f".{table}.{fmt}.partial"
     con.execute(f"COPY (SELECT * FROM {_identifier(table)}) TO {_sql_string(str(partial))} {FORMATS[fmt]}")
     os.replace(partial, final)
-    return final
+    rows = con.execute(f"SELECT count(*) FROM {_identifier(table)}").fetchone()[0]
+    return final, int(rows)
 
 
 def _identifier(name: str) -> str:
@@ -68,3 +107,4 @@ def _identifier(name: str) -> str:
 
 def _sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
+
