@@ -46,7 +46,8 @@ def kwic(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, analysis_key: str, in
                 {**params, "key": analysis_key, "term": term, "since": since_at, "limit": limit})
     scanner = build_scanner(lexicon)
     match_postings(con, scanner, "kwic_input")
-    locate_matches(con, scanner, "SELECT posting_id, text FROM kwic_input")
+    locate_matches(con, scanner, """SELECT posting_id, text, exact FROM kwic_input
+                                    JOIN (SELECT DISTINCT posting_id, exact FROM found) USING (posting_id)""")
     rows = con.execute(f"""
         SELECT coalesce(p.posted_at, p.first_seen_at), coalesce(p.company, ''),
                substring(l.text, greatest(1, l.off + 1 - {CONTEXT_CHARS}), least(l.off, {CONTEXT_CHARS})),

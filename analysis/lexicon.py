@@ -125,7 +125,7 @@ def is_word_char(ch: str) -> bool:
 
 
 def check_form(form: str, where: str, single_word: bool = False) -> str:
-    """Validate one normalised form: starts with an ASCII letter or digit, `*` only ending a word."""
+    """Validate one normalised form: starts with an ASCII letter or digit, `*` only at its end."""
     if not form:
         raise ConfigError(f"{where}: empty form")
     if not (form[0].isascii() and form[0].isalnum()):
@@ -133,9 +133,8 @@ def check_form(form: str, where: str, single_word: bool = False) -> str:
     body = form[:-1] if form.endswith("*") else form
     if not body or not is_word_char(body[-1]):
         raise ConfigError(f"{where}: {form!r} must end with a letter or digit (or a trailing *)")
-    for i, ch in enumerate(body):
-        if ch == "*" and (i + 1 >= len(body) or body[i + 1] not in SEPARATORS):
-            raise ConfigError(f"{where}: {form!r}: `*` may only end a word")
+    if "*" in body:
+        raise ConfigError(f"{where}: {form!r}: `*` may only end the form")
     if single_word and any(ch in SEPARATORS for ch in body):
         raise ConfigError(f"{where}: near word {form!r} must be a single word")
     return form
