@@ -1,23 +1,34 @@
 """Hostile input: scraped text is data, never markup, code or SQL; `jobtone sql` cannot write; HTTP refuses
-non-HTTP redirects and caps decompressed sizes; every parser only ever raises ParseError (property tests).
+non-HTTP redirects and caps decompressed sizes; every parser only ever raises ParseError (property tests on
+arbitrary documents and on mutated recordings).
 
 robots.txt for HTML pages is tested with the pages source (tests/test_pages.py)."""
 
 from __future__ import annotations
 
+import copy
 import gzip
 import html
 import json
+import re
 import shutil
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from e2e import board, jobtone, query, write_config
 from replay import Reply, ReplayServer, fixture_bytes
-from scraper.errors import BadResponse, FetchError
+from scraper.errors import BadResponse, FetchError, ParseError
 from scraper.http import Client, HttpSettings
+from scraper.posting import Posting
+from scraper import wayback
+from scraper.sources import SOURCES, Board, jsonld, pages
+from scraper.text import html_to_text, unescaped_html_to_text
 
 GH = "/v1/boards/acme/jobs"
 SCRIPT = "<script>alert(1)</script>"
@@ -180,3 +191,142 @@ def test_gzip_bomb_is_capped_after_decompression(server, client):
     server.route("/bomb", Reply(200, bomb, {"Content-Type": "application/json", "Content-Encoding": "gzip"}))
     with pytest.raises(BadResponse, match="over the 1,048,576-byte cap"):
         client.get_json(server.url + "/bomb")
+
+
+# -- every parser only ever raises ParseError: arbitrary documents and mutated recordings --------------------
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FOLDERS = {"hn": "hn_algolia", "page": "jsonld_html"}  # sources whose recordings are not in tests/fixtures/<name>
+PAGE_URL = "https://jobs.example.com/jobs/1"
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12)
+    | st.sampled_from(["", "2024-01-02", "2024-01-02T03:04:05Z", "1700000000", "<p>x</p>", "&lt;b&gt;", "\x00"]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=16)
+markup = st.lists(st.sampled_from(["<p>", "</p>", "<script>", "</script>", "<br/>", "<div class='content-intro'>",
+                                   '<script type="application/ld+json">', "{", "}", '"@type": "JobPosting"', "&amp;",
+                                   "&#x", "<!--", "-->", "<![CDATA[", "\x00", "\ufffd", "<", ">"])
+                  | st.text(max_size=8), max_size=25).map("".join)
+
+
+def trimmed(value: Any, depth: int = 0) -> Any:
+    """A recording made small (two items per list, short strings) so that mutating it stays fast."""
+    if isinstance(value, dict):
+        return {k: trimmed(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [trimmed(v, depth + 1) for v in value[:2]]
+    return value[:1500] if isinstance(value, str) else value
+
+
+def _recorded(name: str) -> Any:
+    return json.loads(fixture_bytes(name))
+
+
+# Sources whose fetch yields one document per posting, composed of a list item and its detail (None when
+# the stored copy is current): their documents built from the recordings the way their fetch builds them.
+COMPOSED = {
+    "smartrecruiters": lambda: [
+        {"item": _recorded("smartrecruiters/abhibattula_visa_postings_list.json")["content"][0], "detail": detail}
+        for detail in (_recorded("smartrecruiters/abhibattula_visa_posting_detail.json"), None)],
+    "workday": lambda: [
+        {"item": _recorded("bigtech/workday/lubobali_gdit_cxs_jobs_search.json")["jobPostings"][0],
+         "detail": _recorded("bigtech/workday/lubobali_gdit_cxs_job_detail_raw.json")}],
+    "eightfold": lambda: [
+        {"flavour": "pcsx", "item": {**_recorded("bigtech/microsoft/pedrocamargo_pcsx_search_query_intern_trimmed.json")
+                                     ["data"]["positions"][0], "id": 1970393557006899},  # the detail's position
+         "detail": _recorded("bigtech/microsoft/rahulkr_pcsx_position_details_trimmed.json")},
+        {"flavour": "apply_v2", "item": _recorded("bigtech/eightfold/omoji_albemarle_apply_v2_jobs_trimmed.json")
+         ["positions"][0], "detail": None}],
+    "apple": lambda: [{"rows": _recorded("bigtech/apple/rahulkr_api_v1_search_trimmed.json")["res"]["searchResults"][:1],
+                       "detail": None}],
+}
+
+
+def recordings(source: str) -> list[Any]:
+    """The source's recorded documents (JSON as decoded; HTML as a page document and as text), made small."""
+    if source in COMPOSED:
+        return [trimmed(doc) for doc in COMPOSED[source]()]
+    folder = FIXTURES / FOLDERS.get(source, source)
+    if not folder.is_dir():
+        folder = FIXTURES / "bigtech" / source
+    docs: list[Any] = []
+    for path in sorted(folder.glob("*")) if folder.is_dir() else []:
+        if path.suffix == ".json":
+            docs.append(trimmed(json.loads(path.read_bytes())))
+        elif path.suffix == ".html":
+            text = ld_blocks_only(path.read_text(encoding="utf-8", errors="replace"))
+            docs += [{"url": PAGE_URL, "html": text}, text]
+    return docs
+
+
+def ld_blocks_only(page: str) -> str:
+    """A big page cut down to its JSON-LD blocks and canonical link (what the page parsers read), else its head."""
+    blocks = re.findall(r"<script[^>]*ld\+json[^>]*>.*?</script>|<link[^>]*canonical[^>]*>", page, re.S | re.I)
+    return f"<html><head>{''.join(blocks)}</head><body><p>x</p></body></html>" if blocks else page[:20000]
+
+
+@st.composite
+def mutated(draw, seeds: list[Any]) -> Any:
+    """One recording with a few values replaced, removed, or (in text) a slice swapped for markup."""
+    doc = copy.deepcopy(draw(st.sampled_from(seeds)))
+    for _ in range(draw(st.integers(1, 3))):
+        if isinstance(doc, str):
+            at = draw(st.integers(0, len(doc)))
+            doc = doc[:at] + draw(markup) + doc[at + draw(st.integers(0, 200)):]
+            continue
+        parent, key = draw(st.sampled_from(list(_slots(doc)) or [(None, None)]))
+        if parent is None:
+            doc = draw(json_values)
+        elif draw(st.booleans()) and isinstance(parent, dict):
+            del parent[key]
+        else:
+            parent[key] = draw(json_values | markup)
+    return doc
+
+
+def _slots(value: Any) -> Iterator[tuple[Any, Any]]:
+    """(container, key) of every value inside `value`."""
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in list(items):
+        yield value, key
+        yield from _slots(child)
+
+
+def documents(source: str) -> st.SearchStrategy[Any]:
+    seeds = recordings(source)
+    arbitrary = json_values | markup | st.fixed_dictionaries({"url": st.just(PAGE_URL), "html": markup})
+    return arbitrary | mutated(seeds) if seeds else arbitrary
+
+
+TOKENS = {"workday": "nvidia.wd5/nvidia/NVIDIAExternalCareerSite", "page": PAGE_URL}  # tokens with a required form
+
+
+@pytest.mark.parametrize("name", sorted(SOURCES))
+def test_source_parse_raises_only_parse_error(name):
+    source, board_ = SOURCES[name], Board(name, TOKENS.get(name, "acme"), "Acme")
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(documents(name))
+    def check(doc):
+        try:
+            postings = source.parse(doc, board_)
+        except ParseError:
+            return
+        assert all(isinstance(p, Posting) for p in postings)
+
+    check()
+
+
+@settings(max_examples=150, deadline=None)
+@given(markup | st.text())
+def test_text_parsers_never_raise_anything_else(text):
+    assert isinstance(html_to_text(text), str) and isinstance(unescaped_html_to_text(text), str)
+    jsonld.extract(text)  # invalid JSON-LD blocks are skipped and recorded, never raised
+    pages.job_links(text, PAGE_URL, re.compile("jobs"))
+    for parse in (lambda: pages.parse({"url": PAGE_URL, "html": text}, Board("page", PAGE_URL)),
+                  lambda: wayback.parse_cdx(text)):
+        try:
+            parse()
+        except ParseError:
+            pass
