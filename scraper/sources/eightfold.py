@@ -86,7 +86,7 @@ def fetch(ctx: FetchContext, board: Board) -> Iterator[Any]:
 
 def parse(doc: Any, board: Board) -> list[Posting]:
     """One posting document → its Posting (`seen_only` when no detail was fetched)."""
-    flavour = FLAVOURS.get(doc.get("flavour")) if isinstance(doc, dict) else None
+    flavour = FLAVOURS.get(str(doc.get("flavour"))) if isinstance(doc, dict) else None  # str: a list is unhashable
     item = doc.get("item") if isinstance(doc, dict) else None
     if flavour is None or not isinstance(item, dict) or not isinstance(item.get("id"), (int, str)):
         raise ParseError(NAME, "expected {flavour, item: {id, ...}, detail} from eightfold.fetch")
