@@ -33,7 +33,7 @@ def refresh_lines(con: duckdb.DuckDBPyConnection) -> int:
         con.execute("INSERT INTO analysis_meta VALUES ('line_hash', ?)", [line_hash_tag()])
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE lines_todo AS
-        SELECT p.posting_id, p.content_hash, {COMPANY_KEY} AS company_key, p.text, p.boilerplate
+        SELECT p.posting_id, p.content_hash, {COMPANY_KEY} AS company_key
         FROM postings p LEFT JOIN posting_line_state s USING (posting_id)
         WHERE s.posting_id IS NULL OR s.content_hash <> p.content_hash
            OR s.company_key IS DISTINCT FROM {COMPANY_KEY}""")
@@ -50,14 +50,14 @@ def _store_lines(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"""
         INSERT INTO posting_lines
         SELECT posting_id, company_key, {LINE_HASH}(line) AS line_hash, {LINE_WORDS} AS words
-        FROM (SELECT posting_id, company_key, unnest(string_split(text, chr(10))) AS line
-              FROM lines_todo WHERE coalesce(text, '') <> '')""")
+        FROM (SELECT t.posting_id, t.company_key, unnest(string_split(p.text, chr(10))) AS line
+              FROM lines_todo t JOIN postings p USING (posting_id) WHERE coalesce(p.text, '') <> '')""")
     con.execute(f"""
         INSERT INTO posting_line_state
         SELECT t.posting_id, t.content_hash, t.company_key, coalesce(w.words, 0),
-               if(coalesce(t.boilerplate, '') = '', 0, strlen(t.boilerplate) - strlen(replace(t.boilerplate, ' ', ''))
-                                                       + len(string_split(t.boilerplate, chr(10))))
-        FROM lines_todo t LEFT JOIN (SELECT posting_id, sum(words) AS words FROM posting_lines
+               if(coalesce(p.boilerplate, '') = '', 0, strlen(p.boilerplate) - strlen(replace(p.boilerplate, ' ', ''))
+                                                       + len(string_split(p.boilerplate, chr(10))))
+        FROM lines_todo t JOIN postings p USING (posting_id) LEFT JOIN (SELECT posting_id, sum(words) AS words FROM posting_lines
                                       WHERE posting_id IN (SELECT posting_id FROM lines_todo) GROUP BY ALL) w
              USING (posting_id)""")
 

@@ -61,18 +61,21 @@ class ImportResult:
 
 def import_file(con: duckdb.DuckDBPyConnection, spec: ImportSpec, seen_at: datetime) -> ImportResult:
     """Read, check and merge one file; bad rows are reported (first MAX_REPORTED) and skipped."""
-    reader = _reader(spec.path)
+    rows_sql = _rows_sql(spec.path)
     con.execute("SET TimeZone = 'UTC'")
     con.begin()
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE import_raw AS SELECT * FROM {reader}", {"path": str(spec.path)})
-        columns = [r[0] for r in con.execute("SELECT name FROM pragma_table_info('import_raw')").fetchall()]
-        _check_rows(con, spec, columns)
-        bad = con.execute("SELECT record, reason FROM import_checked WHERE reason IS NOT NULL ORDER BY record").fetchall()
-        _build_incoming(con, spec)
+        if not rows_sql.startswith("SELECT"):  # CSV and JSON are parsed once, into a temp table
+            con.execute(f"CREATE OR REPLACE TEMP TABLE import_raw AS SELECT * FROM {rows_sql}", {"path": str(spec.path)})
+            rows_sql = "SELECT rowid - (SELECT min(rowid) FROM import_raw) + 1 AS jobtone_record, * FROM import_raw"
+        params = {"path": str(spec.path)} if "$path" in rows_sql else {}
+        columns = [d[0] for d in con.execute(f"SELECT * FROM ({rows_sql}) LIMIT 0", params).description]
+        checked = _checked_sql(spec, rows_sql, columns)
+        bad = con.execute(f"SELECT record, reason FROM ({checked}) WHERE reason IS NOT NULL ORDER BY record",
+                          params).fetchall()
+        rows = _build_incoming(con, spec, checked, params)
         stats = merge_incoming(con, seen_at)
-        rows = int(con.execute("SELECT count(*) FROM import_raw").fetchall()[0][0])
-        con.execute("DROP TABLE import_raw; DROP TABLE import_checked")
+        con.execute("DROP TABLE IF EXISTS import_raw")
         con.commit()
     except duckdb.Error as exc:
         con.rollback()
@@ -80,19 +83,22 @@ def import_file(con: duckdb.DuckDBPyConnection, spec: ImportSpec, seen_at: datet
     except Exception:
         con.rollback()
         raise
-    return ImportResult(stats, rows, _located(spec.path, bad[:MAX_REPORTED]), len(bad))
+    return ImportResult(stats, rows + len(bad), _located(spec.path, bad[:MAX_REPORTED]), len(bad))
 
 
-def _reader(path: Path) -> str:
+def _rows_sql(path: Path) -> str:
+    """Parquet: a SELECT over the file with 1-based record numbers; CSV/JSON: the reader call to materialise."""
     name = READERS.get(path.suffix.lower())
     if name is None:
         raise ConfigError(f"{path}: unknown file type {path.suffix!r}; use .csv, .tsv, .jsonl, .ndjson or .parquet")
     if not path.is_file():
         raise ConfigError(f"{path}: no such file")
-    options = {"read_csv": ", header = true, all_varchar = true, max_line_size = 268435456",
-               "read_json": ", format = 'newline_delimited', maximum_object_size = 268435456",
-               "read_parquet": ""}[name]
-    return f"{name}($path{options})"
+    if name == "read_parquet":
+        return ("SELECT file_row_number + 1 AS jobtone_record, * EXCLUDE (file_row_number) "
+                "FROM read_parquet($path, file_row_number = true)")
+    if name == "read_csv":
+        return "read_csv($path, header = true, all_varchar = true, max_line_size = 268435456)"
+    return "read_json($path, format = 'newline_delimited', maximum_object_size = 268435456)"
 
 
 def _column(name: str, columns: list[str], option: str, required: bool = True) -> str | None:
@@ -101,27 +107,29 @@ def _column(name: str, columns: list[str], option: str, required: bool = True) -
         if column.lower() == name.lower():
             return '"' + column.replace('"', '""') + '"'
     if required:
-        raise ConfigError(f"no column {name!r} ({option}); the file has: {', '.join(columns)}")
+        shown = [c for c in columns if c != "jobtone_record"]
+        raise ConfigError(f"no column {name!r} ({option}); the file has: {', '.join(shown)}")
     return None
 
 
-def _check_rows(con: duckdb.DuckDBPyConnection, spec: ImportSpec, columns: list[str]) -> None:
+def _checked_sql(spec: ImportSpec, rows_sql: str, columns: list[str]) -> str:
+    """The file's rows with the fields jobtone needs and `reason` (NULL for a good row)."""
     text = _column(spec.text_col, columns, "--text-col")
     day = _column(spec.date_col, columns, "--date-col")
     ident = _column(spec.id_col or "id", columns, "--id-col", required=spec.id_col is not None)
     company = _column(spec.company_col, columns, "--company-col", required=spec.company_col != "company")
     title = _column(spec.title_col, columns, "--title-col", required=False)
     missing_id = "coalesce(trim(external_id), '') = ''" if ident else "false"
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE import_checked AS
-        SELECT *, CASE WHEN coalesce(trim(raw_text), '') = '' THEN 'no text'
+    return f"""
+        SELECT *, CASE WHEN raw_text IS NULL OR NOT regexp_matches(raw_text, '\\S') THEN 'no text'
                        WHEN raw_date <> '' AND posted_at IS NULL THEN 'unparseable date ' || raw_date
                        WHEN {missing_id} THEN 'missing id'
                   END AS reason
-        FROM (SELECT rowid - (SELECT min(rowid) FROM import_raw) + 1 AS record, {text}::VARCHAR AS raw_text, coalesce(trim({day}::VARCHAR), '') AS raw_date,
-                     {_timestamp(day)} AS posted_at, {ident or 'NULL'}::VARCHAR AS external_id,
-                     {company or 'NULL'}::VARCHAR AS company, {title or 'NULL'}::VARCHAR AS title
-              FROM import_raw)""")
+        FROM (SELECT jobtone_record AS record, {text}::VARCHAR AS raw_text,
+                     coalesce(trim({day}::VARCHAR), '') AS raw_date, {_timestamp(day)} AS posted_at,
+                     {ident or 'NULL'}::VARCHAR AS external_id, {company or 'NULL'}::VARCHAR AS company,
+                     {title or 'NULL'}::VARCHAR AS title
+              FROM ({rows_sql}))"""
 
 
 def _timestamp(column: str) -> str:
@@ -133,31 +141,37 @@ def _timestamp(column: str) -> str:
         if(regexp_full_match({value}, '[0-9]{{9,10}}'), to_timestamp(try_cast({value} AS BIGINT)) AT TIME ZONE 'UTC', NULL))"""
 
 
-def _build_incoming(con: duckdb.DuckDBPyConnection, spec: ImportSpec) -> None:
+def _build_incoming(con: duckdb.DuckDBPyConnection, spec: ImportSpec, checked: str, params: dict[str, str]) -> int:
+    """The good rows as temp table `incoming` (INCOMING_COLUMNS), in one pass; returns how many."""
     convert = html_to_text if spec.html else normalize
     con.create_function("jobtone_clean_text", convert, [VARCHAR], VARCHAR, side_effects=False)
     con.create_function("jobtone_normalize", normalize, [VARCHAR], VARCHAR, side_effects=False)
+    text = "jobtone_clean_text(raw_text)" if spec.html else _normalised("raw_text")
     try:
-        text = "jobtone_clean_text(raw_text)" if spec.html else _normalised("raw_text")
+        # Normalise once into a table: referenced several times below, the expression would be re-run.
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE import_good AS
-            SELECT $source AS source, $source AS board, coalesce(title, '') AS raw_title,
-                   {text} AS text, company, posted_at, external_id
-            FROM import_checked WHERE reason IS NULL""", {"source": spec.source})
+            SELECT {text} AS text, posted_at, external_id, nullif(trim({_normalised('company')}), '') AS company,
+                   coalesce({_normalised('title')}, '') AS title
+            FROM ({checked}) WHERE reason IS NULL""", params)
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE incoming AS
             SELECT {POSTING_ID_SQL} AS posting_id, source, board, external_id, company, title,
                    '' AS location, '' AS url, text, '' AS boilerplate, posted_at, date_source,
                    '' AS raw, '' AS fingerprint, false AS seen_only, {CONTENT_HASH_SQL} AS content_hash
-            FROM (SELECT g.source, g.board, coalesce(nullif(trim(g.external_id), ''), md5(g.text)) AS external_id,
-                         nullif(trim({_normalised('g.company')}), '') AS company,
-                         {_normalised('g.raw_title')} AS title, g.text, g.posted_at,
-                         if(g.posted_at IS NULL, '', $date_source) AS date_source
-                  FROM import_good g WHERE g.text <> '')""", {"date_source": f"import:{spec.date_col}"})
+            FROM (SELECT $source AS source, $source AS board, text, posted_at, company, title,
+                         coalesce(nullif(trim(external_id), ''), md5(text)) AS external_id,
+                         if(posted_at IS NULL, '', $date_source) AS date_source
+                  FROM import_good WHERE text <> '')""",
+                    {"source": spec.source, "date_source": f"import:{spec.date_col}"})
         con.execute("DROP TABLE import_good")
     finally:
-        con.remove_function("jobtone_clean_text")
-        con.remove_function("jobtone_normalize")
+        for name in ("jobtone_clean_text", "jobtone_normalize"):
+            try:
+                con.remove_function(name)
+            except duckdb.Error:  # the transaction failed: the caller rolls back and reports that
+                pass
+    return int(con.execute("SELECT count(*) FROM incoming").fetchall()[0][0])
 
 
 def _normalised(column: str) -> str:

@@ -18,6 +18,7 @@ import argparse
 import os
 import resource
 import shutil
+import subprocess
 import sys
 import time
 from datetime import datetime
@@ -37,6 +38,7 @@ from jobtone.commands.chart import chart_meta, chart_series  # noqa: E402
 from scraper import store  # noqa: E402
 
 CHUNK = 100_000
+FAMILIES = (("boards", "greenhouse"), ("hn", "hn"))
 BASE_WORDS = (
     "we are looking for an engineer to join our team and work with customers on data systems you will build "
     "ship and own services across the stack with strong skills in code review testing and design our company "
@@ -117,12 +119,12 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def split_by_family(con: duckdb.DuckDBPyConnection, corpus: Path, work: Path) -> list[tuple[Path, str]]:
+def split_by_family(con: duckdb.DuckDBPyConnection, corpus: Path, work: Path) -> list[Path]:
     files = []
-    for family, source in (("boards", "greenhouse"), ("hn", "hn")):
+    for family, _source in FAMILIES:
         path = work / f"{corpus.stem}_{family}.parquet"
         con.execute(f"COPY (SELECT * EXCLUDE (family) FROM '{corpus}' WHERE family = '{family}') TO '{path}' (FORMAT parquet)")
-        files.append((path, source))
+        files.append(path)
     return files
 
 
@@ -151,18 +153,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--added", type=int, default=10_000, help="postings added before the incremental run")
     parser.add_argument("--work", type=Path, default=Path("/tmp/jobtone-bench"))
     parser.add_argument("--keep", action="store_true", help="reuse a generated corpus of the same size")
+    parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     corpus, added = args.work / f"corpus_{args.rows}.parquet", args.work / f"added_{args.rows}.parquet"
     db = args.work / "bench.duckdb"
     results: dict[str, float] = {}
-    with duckdb.connect() as gen:
-        if not (args.keep and corpus.exists()):
-            timed("generate corpus (not a target)", results, generate, gen, corpus, 0, args.rows)
+    if args.generate_only:
+        with duckdb.connect() as gen:
+            generate(gen, corpus, 0, args.rows)
             generate(gen, added, args.rows, args.added)
-        size = gen.execute(f"SELECT count(*), sum(strlen(text)) / 1e9 FROM '{corpus}'").fetchall()[0]
-        files = split_by_family(gen, corpus, args.work)
-        added_files = split_by_family(gen, added, args.work)
+            split_by_family(gen, corpus, args.work)
+            split_by_family(gen, added, args.work)
+        return 0
+    if not (args.keep and corpus.exists()):
+        # In a child process, so the peak memory below is the measured pipeline's own.
+        timed("generate corpus (not a target)", results, subprocess.run,
+              [sys.executable, __file__, "--generate-only", *(argv if argv is not None else sys.argv[1:])], check=True)
+    with duckdb.connect() as con:
+        size = con.execute(f"SELECT count(*), sum(strlen(text)) / 1e9 FROM '{corpus}'").fetchall()[0]
+    files = [(args.work / f"{corpus.stem}_{family}.parquet", source) for family, source in FAMILIES]
+    added_files = [(args.work / f"{added.stem}_{family}.parquet", source) for family, source in FAMILIES]
     print(f"corpus: {size[0]:,} postings, {size[1]:.2f} GB of text; {os.cpu_count()} cores", flush=True)
     for path in (db, db.with_suffix(".duckdb.wal")):
         path.unlink(missing_ok=True)
