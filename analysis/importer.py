@@ -135,9 +135,10 @@ def _checked_sql(spec: ImportSpec, rows_sql: str, columns: list[str]) -> str:
 def _timestamp(column: str) -> str:
     """A date or timestamp (with or without offset) as naive UTC; epoch seconds too."""
     value = f"trim({column}::VARCHAR)"
+    # TIMESTAMPTZ first: a plain TIMESTAMP cast drops an offset; naive values are read as UTC (TimeZone).
     return f"""coalesce(
-        try_cast({value} AS TIMESTAMP),
         (try_cast({value} AS TIMESTAMPTZ) AT TIME ZONE 'UTC'),
+        try_cast({value} AS TIMESTAMP),
         if(regexp_full_match({value}, '[0-9]{{9,10}}'), to_timestamp(try_cast({value} AS BIGINT)) AT TIME ZONE 'UTC', NULL))"""
 
 

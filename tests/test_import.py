@@ -1,0 +1,124 @@
+"""Import from CSV, JSON Lines and Parquet: idempotent, normalised like scraped text, bad rows reported."""
+
+import csv
+import io
+import json
+from datetime import datetime
+
+import duckdb
+import pytest
+
+from analysis.importer import ImportSpec, import_file
+from jobtone.cli import main
+from scraper import store
+from scraper.posting import Posting, posting_id
+from scraper.text import normalize
+
+SEEN = datetime(2024, 6, 1)
+ROWS = [
+    {"id": "a1", "date": "2024-01-05", "company": "Acme", "title": "Engineer", "text": "We are flexible.\nFast-paced team."},
+    {"id": "a2", "date": "2024-02-05T10:00:00+02:00", "company": "Acme", "title": "  Lead ",
+     "text": "Multi  spaced\n\n text with hustleâ€™s \ufb02exible İNCLUSIVE culture"},
+    {"id": "a3", "date": "someday", "company": "Acme", "title": "x", "text": "bad date"},
+    {"id": "", "date": "2024-02-05", "company": "Acme", "title": "x", "text": "no id"},
+    {"id": "a5", "date": "2024-03-05", "company": "", "title": "x", "text": "   "},
+    {"id": "a6", "date": "", "company": "", "title": "", "text": "No date at all."},
+]
+
+
+def write_csv(path, rows):
+    with open(path, "w", newline="", encoding="utf-8") as out:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def write_jsonl(path, rows):
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows[:3]) + "\n\n"
+                    + "\n".join(json.dumps(r, ensure_ascii=False) for r in rows[3:]) + "\n", encoding="utf-8")
+
+
+def write_parquet(path, rows):
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (id VARCHAR, date VARCHAR, company VARCHAR, title VARCHAR, text VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?)", [list(r.values()) for r in rows])
+    con.execute(f"COPY t TO '{path}' (FORMAT parquet)")
+    con.close()
+
+
+WRITERS = {"csv": write_csv, "jsonl": write_jsonl, "parquet": write_parquet}
+# Where the bad rows are: CSV records 1-2 span 2 and 3 lines (quoted newlines); JSONL has a blank line.
+BAD_PLACES = {"csv": ["line 7", "line 8", "line 9"], "jsonl": ["line 3", "line 5", "line 6"],
+              "parquet": ["row 3", "row 4", "row 5"]}
+
+
+def stored(db):
+    with store.opened(db, read_only=True) as con:
+        return con.execute("""SELECT posting_id, source, board, external_id, company, title, text, posted_at,
+                                     date_source, content_hash FROM postings ORDER BY external_id""").fetchall()
+
+
+@pytest.mark.parametrize("kind", WRITERS)
+def test_import_each_format_keeps_good_rows_and_reports_bad_ones(tmp_path, kind):
+    path, db = tmp_path / f"in.{kind}", tmp_path / "j.duckdb"
+    WRITERS[kind](path, ROWS)
+    with store.opened(db) as con:
+        result = import_file(con, ImportSpec(path, "kaggle", id_col="id"), SEEN)
+    assert (result.rows, result.stats.new, result.bad_count) == (6, 3, 3)
+    assert result.bad == list(zip(BAD_PLACES[kind], ["unparseable date someday", "missing id", "no text"]))
+    rows = stored(db)
+    assert [r[3] for r in rows] == ["a1", "a2", "a6"]
+    first, second, third = rows
+    assert first[:9] == (posting_id("kaggle", "kaggle", "a1"), "kaggle", "kaggle", "a1", "Acme", "Engineer",
+                         "We are flexible.\nFast-paced team.", datetime(2024, 1, 5), "import:date")
+    assert second[5:8] == ("Lead", "Multi spaced\ntext with hustle’s flexible İNCLUSIVE culture", datetime(2024, 2, 5, 8))
+    assert second[6] == normalize(ROWS[1]["text"])
+    assert third[4] is None and third[7] is None and third[8] == ""
+    # the same content hash the scrapers compute
+    assert first[9] == Posting("kaggle", "kaggle", "a1", "Engineer", first[6], None).content_hash
+
+
+def test_reimport_is_idempotent_and_changed_rows_update(tmp_path):
+    path, db = tmp_path / "in.csv", tmp_path / "j.duckdb"
+    write_csv(path, ROWS)
+    with store.opened(db) as con:
+        import_file(con, ImportSpec(path, id_col="id"), SEEN)
+        again = import_file(con, ImportSpec(path, id_col="id"), datetime(2024, 7, 1))
+        assert (again.stats.new, again.stats.updated, again.stats.unchanged) == (0, 0, 3)
+        write_csv(path, [{**ROWS[0], "text": "Changed wording."}])
+        changed = import_file(con, ImportSpec(path, id_col="id"), datetime(2024, 8, 1))
+    assert (changed.stats.new, changed.stats.updated) == (0, 1)
+    assert len(stored(db)) == 3
+
+
+def test_without_an_id_column_the_id_is_a_hash_of_the_text(tmp_path):
+    path, db = tmp_path / "in.csv", tmp_path / "j.duckdb"
+    write_csv(path, [{k: v for k, v in r.items() if k != "id"} for r in ROWS])
+    with store.opened(db) as con:
+        result = import_file(con, ImportSpec(path), SEEN)
+        assert result.bad_count == 2  # no "missing id" without an id column
+        again = import_file(con, ImportSpec(path), SEEN)
+    assert again.stats.unchanged == 4
+    import hashlib
+    ids = {r[3] for r in stored(db)}
+    assert hashlib.md5(b"We are flexible.\nFast-paced team.").hexdigest() in ids
+
+
+def test_html_text_is_converted(tmp_path):
+    path, db = tmp_path / "in.jsonl", tmp_path / "j.duckdb"
+    path.write_text(json.dumps({"id": "h", "date": "2024-01-01", "body": "<ul><li>fast</li><li>flexible</li></ul><p>a &amp; b</p>"}) + "\n")
+    with store.opened(db) as con:
+        import_file(con, ImportSpec(path, text_col="body", html=True), SEEN)
+    assert stored(db)[0][6] == "fast\nflexible\na & b"
+
+
+def test_import_command_reports_and_exit_code(tmp_path):
+    path, db = tmp_path / "in.csv", tmp_path / "j.duckdb"
+    write_csv(path, ROWS)
+    err = io.StringIO()
+    assert main(["--db", str(db), "import", str(path), "--source", "kaggle"], out=io.StringIO(), err=err) == 1
+    assert "6 rows; 3 new, 0 updated, 0 unchanged, 3 bad" in err.getvalue()
+    assert "line 8: missing id" in err.getvalue()
+    err = io.StringIO()
+    assert main(["--db", str(db), "import", str(path), "--text-col", "body"], out=io.StringIO(), err=err) == 2
+    assert "no column 'body' (--text-col); the file has: id, date, company, title, text" in err.getvalue()

@@ -1,0 +1,131 @@
+"""Incremental analysis in a real DuckDB file: only new or changed postings are matched again, a changed
+lexicon matches everything, and boilerplate (marked by the source, or repeated by a company) is left out."""
+
+from datetime import datetime
+
+import pytest
+
+from analysis.lexicon import load_lexicon, parse_lexicon
+from analysis.pipeline import analyse
+from scraper import store
+from scraper.posting import Posting
+
+T1, T2, T3 = datetime(2024, 5, 1), datetime(2024, 5, 2), datetime(2024, 5, 3)
+INTRO = "At Acme we are flexible about everything."
+
+
+def acme(n, own=None, company="Acme", boilerplate=""):
+    own = own or f"We ship code {n}."
+    return Posting("greenhouse", "acme", str(n), f"Job {n}", f"{INTRO}\n{own}", datetime(2024, 1, n),
+                   company=company, boilerplate=boilerplate)
+
+
+def counts(con, key):
+    return dict(con.execute("""SELECT p.external_id, coalesce(sum(t.mentions) FILTER (t.category = 'supportive'), 0)
+                               FROM postings p JOIN posting_analysis a USING (posting_id)
+                               LEFT JOIN term_counts t ON t.analysis_key = a.analysis_key AND t.posting_id = p.posting_id
+                               WHERE a.analysis_key = ? GROUP BY ALL""", [key]).fetchall())
+
+
+def test_only_new_and_changed_postings_are_matched_again(tmp_path):
+    db = tmp_path / "j.duckdb"
+    lexicon = load_lexicon()
+    with store.opened(db) as con:
+        store.load_postings(con, [acme(n) for n in range(1, 4)], T1)
+        assert analyse(con, lexicon, now=T1).rematched == 3
+        assert analyse(con, lexicon, now=T1).rematched == 0
+        store.load_postings(con, [acme(1, "Now we need empathy."), acme(4)], T2)
+        stats = analyse(con, lexicon, now=T2)
+        assert (stats.rematched, stats.postings) == (2, 4)
+        hashes = con.execute("""SELECT count(*) FROM posting_analysis a JOIN postings p USING (posting_id)
+                                WHERE a.content_hash = p.content_hash""").fetchall()[0][0]
+        assert hashes == 4
+        assert counts(con, stats.analysis_key)["1"] == 2  # intro's flexible (Acme has < 5 postings) + empathy
+
+
+def test_a_changed_lexicon_matches_everything_and_old_results_stay(tmp_path):
+    db = tmp_path / "j.duckdb"
+    with store.opened(db) as con:
+        store.load_postings(con, [acme(n) for n in range(1, 4)], T1)
+        first = analyse(con, load_lexicon(), now=T1)
+        changed = parse_lexicon('[[term]]\nname = "ship"\ncategory = "hard"\nforms = ["ship*"]\n', "mine")
+        second = analyse(con, changed, now=T2)
+        assert second.rematched == 3 and second.analysis_key != first.analysis_key
+        assert analyse(con, load_lexicon(), now=T3).rematched == 0  # the default's results were kept
+        assert con.execute("SELECT lexicon_name FROM analysis_current").fetchall() == [("default",)]
+
+
+def test_comment_only_edits_do_not_rematch(tmp_path):
+    db = tmp_path / "j.duckdb"
+    text = '[[term]]\nname = "ship"\ncategory = "hard"\nforms = ["ship*"]\n'
+    with store.opened(db) as con:
+        store.load_postings(con, [acme(1)], T1)
+        analyse(con, parse_lexicon(text, "mine"), now=T1)
+        assert analyse(con, parse_lexicon("# edited\n" + text, "mine"), now=T2).rematched == 0
+
+
+def test_repeated_company_paragraphs_are_boilerplate(tmp_path):
+    db = tmp_path / "j.duckdb"
+    lexicon = load_lexicon()
+    with store.opened(db) as con:
+        store.load_postings(con, [acme(n) for n in range(1, 5)], T1)
+        key = analyse(con, lexicon, now=T1).analysis_key
+        assert set(counts(con, key).values()) == {1}  # 4 postings: not yet a company's boilerplate
+        store.load_postings(con, [acme(5)], T2)
+        stats = analyse(con, lexicon, now=T2)
+        assert stats.rematched == 5  # the intro became boilerplate: every posting holding it is redone
+        assert set(counts(con, key).values()) == {0}
+        words = con.execute("SELECT DISTINCT words FROM posting_analysis WHERE analysis_key = ?", [key]).fetchall()
+        assert words == [(4,)]  # "We ship code N." only
+        included = analyse(con, lexicon, include_boilerplate=True, now=T2)
+        assert set(counts(con, included.analysis_key).values()) == {1}
+
+
+def test_half_of_a_company_is_enough_and_no_company_is_not_one(tmp_path):
+    db = tmp_path / "j.duckdb"
+    postings = [acme(n) for n in range(1, 4)] + [acme(n, INTRO.replace("flexible", "kind") + "x") for n in range(4, 7)]
+    nameless = [acme(n, company="") for n in range(10, 16)]
+    with store.opened(db) as con:
+        store.load_postings(con, postings + nameless, T1)
+        key = analyse(con, load_lexicon(), now=T1).analysis_key
+        got = counts(con, key)
+    assert [got[str(n)] for n in range(1, 7)] == [0, 0, 0, 0, 0, 0]  # intro in 6 of 6; 3 of 6 is half
+    assert {got[str(n)] for n in range(10, 16)} == {1}  # postings without a company are not one company
+
+
+def test_source_marked_boilerplate_is_left_out_unless_asked(tmp_path):
+    db = tmp_path / "j.duckdb"
+    posting = Posting("lever", "x", "1", "Job", "We ship code.", datetime(2024, 1, 1), company="X",
+                      boilerplate="We offer flexible hours and belonging.")
+    with store.opened(db) as con:
+        store.load_postings(con, [posting], T1)
+        plain = analyse(con, load_lexicon(), now=T1)
+        assert counts(con, plain.analysis_key) == {"1": 0}
+        included = analyse(con, load_lexicon(), include_boilerplate=True, now=T1)
+        assert counts(con, included.analysis_key) == {"1": 2}
+        assert con.execute("SELECT words FROM posting_analysis WHERE analysis_key = ?",
+                           [included.analysis_key]).fetchall() == [(9,)]
+
+
+def test_views_answer_without_reimplementing_matching(tmp_path):
+    db = tmp_path / "j.duckdb"
+    with store.opened(db) as con:
+        store.load_postings(con, [acme(1, "Fast-paced and flexible."), acme(2)], T1)
+        analyse(con, load_lexicon(), now=T1)
+    with store.opened(db, read_only=True) as con:
+        assert con.execute("SELECT month, category, postings, matches FROM monthly_shares").fetchall() == [
+            ("2024-01", "hard", 2, 1), ("2024-01", "supportive", 2, 2)]
+        assert con.execute("SELECT term, mentions FROM term_matches ORDER BY term").fetchall() == [
+            ("fast-paced", 1), ("flexible", 1), ("flexible", 2)]
+        assert con.execute("SELECT count(*), sum(words) FROM posting_texts").fetchall() == [(2, 21)]
+        assert con.execute("SELECT count(*) FROM posting_categories").fetchall() == [(4,)]
+
+
+def test_analysis_rolls_back_on_failure(tmp_path):
+    db = tmp_path / "j.duckdb"
+    with store.opened(db) as con:
+        store.load_postings(con, [acme(1)], T1)
+        con.execute("DROP TABLE term_counts")  # sabotage: the insert fails
+        with pytest.raises(Exception):
+            analyse(con, load_lexicon(), now=T1)
+        assert con.execute("SELECT count(*) FROM posting_analysis").fetchall() == [(0,)]
