@@ -128,7 +128,8 @@ def write_fault_config(tmp_path: Path, server_url: str, roots: dict[str, str] | 
         f'[database]\npath = "{tmp_path / "jobtone.duckdb"}"\nlock_wait = 1\n',
         "[api]", *(f'{k} = "{v}"' for k, v in api.items()),
         f"\n[http]\ntimeout = 0.5\nconnect_timeout = 0.5\nretries = 1\nbackoff = 0.01\ninterval = 0\nmax_mb = {MAX_MB}",
-        f'[http.hosts."{server_url.split("//")[1]}"]\nconcurrency = 16\ninterval = 0\n',
+        *(f'[http.hosts."{host}"]\nconcurrency = 16\ninterval = 0\n'  # no politeness delays between retries
+          for host in sorted({url.split("//")[1] for url in api.values()})),
         *(site.board(token) for site in SITES for token in TOKENS),
     ]), encoding="utf-8")
     return config

@@ -13,7 +13,7 @@ import pytest
 
 from e2e import board, jobtone, query, write_config
 from jobtone import commands
-from replay import Reply
+from replay import Reply, ReplayServer
 from scraper.runlock import lock_path, read_holder
 
 GH = "/v1/boards/{}/jobs"
@@ -58,7 +58,7 @@ def release(holder: subprocess.Popen) -> None:
 
 
 def test_second_run_exits_at_once_naming_the_running_one(config, server, tmp_path):
-    server.route(GH.format("gitlab"), Reply.file("greenhouse/gitlab.json", delay=3))
+    server.route(GH.format("gitlab"), Reply.file("greenhouse/gitlab.json", delay=1))
     first = start_jobtone(config, "run")
     try:
         wait_for(lambda: server.hits(GH.format("gitlab")) > 0)
@@ -128,14 +128,23 @@ def read_commands() -> list[list[str]]:
     return found + ([["trends"]] if "trends" in names else [])
 
 
+@pytest.fixture(scope="module")
+def scraped(tmp_path_factory):
+    """A database after one run (its server gone: for read commands)."""
+    tmp = tmp_path_factory.mktemp("scraped")
+    with ReplayServer() as server:
+        server.route(GH.format("anthropic"), Reply.file("greenhouse/anthropic.json"))
+        server.route(GH.format("gitlab"), Reply.file("greenhouse/gitlab.json"))
+        config = write_config(tmp, server.url, BOARDS, lock_wait=20)  # trends analyses first: a writer, waits lock_wait
+        assert jobtone("--config", str(config), "run")[0] == 0
+    return config
+
+
 @pytest.mark.parametrize("command", read_commands(), ids=lambda c: c[0])
-def test_read_command_waits_for_a_writer_then_answers(command, config, tmp_path, server):
-    db = tmp_path / "jobtone.duckdb"
-    config = write_config(tmp_path, server.url, BOARDS, lock_wait=20)  # trends analyses first: a writer, waits lock_wait
-    assert jobtone("--config", str(config), "run")[0] == 0
-    writer = hold_database(db, read_only=False, seconds=1.0)  # a scrape's load, made long
+def test_read_command_waits_for_a_writer_then_answers(command, scraped):
+    writer = hold_database(scraped.parent / "jobtone.duckdb", read_only=False, seconds=0.6)  # a long scrape load
     try:
-        code, out, err = jobtone("--config", str(config), *command)  # starts while the writer holds the file
+        code, out, err = jobtone("--config", str(scraped), *command)  # starts while the writer holds the file
     finally:
         writer.communicate(timeout=30)
     assert code == 0, err
