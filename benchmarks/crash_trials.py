@@ -9,11 +9,14 @@ local replay server, kills it with SIGKILL at a random moment after its first re
   - no posting is duplicated or half-written (ids and content hashes recomputed in SQL, required columns);
   - every unit of work (a board's batch, an HN thread) is either wholly S0 or wholly S1: rows, removal
     marks and wording history together;
-  - every recorded run's counts equal the sum of its board outcomes;
+  - every recorded run's counts equal the sum of its board outcomes; category counts equal their term
+    counts, and only analysed postings have counts;
 then runs the command again, uninterrupted, and checks that it completes: everything is S1, nothing staged.
 
-Scenarios: `run` (a scrape of big boards whose listings changed: edits, removals, new postings) and
-`backfill-hn` (the HN "Who is hiring?" backfill, resumed). tests/test_crash.py runs a few trials in CI.
+Scenarios: `run` (a scrape of big boards whose listings changed: edits, removals, new postings),
+`backfill-hn` (the HN "Who is hiring?" backfill, resumed) and `analysis` (`jobtone trends` analysing
+freshly scraped postings: its results, written in one transaction, must be all there or not at all, with
+category counts that agree with the term counts). tests/test_crash.py runs a few trials in CI.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
@@ -117,6 +121,8 @@ class Scenario:
     serve: Routes
     unit_sql: str  # the unit of work a posting belongs to (loaded whole or not at all)
     config_boards: str = ""
+    whole_sql: str = ""  # state changed as one unit by the command (the analysis: one transaction)
+    http: bool = True  # False: no request tells when the work starts; start-up time is measured instead
 
 
 SIZES = {"full": (5, 400, 12, 120), "small": (3, 150, 6, 40), "ci": (3, 60, 5, 20)}  # boards, jobs, threads, comments
@@ -130,7 +136,18 @@ def scenarios(size: str = "full") -> dict[str, Scenario]:
                         "source || ':' || board", "".join(board("greenhouse", t) for t in boards)),
         "backfill-hn": Scenario("backfill-hn", ("backfill", "hn"), ("backfill", "hn", "--until", "2020-02"),
                                 hn_routes(threads, comments, 0.05), "fingerprint"),
+        "analysis": Scenario("analysis", ("trends",), ("scrape",), scrape_routes(boards, 0.0),
+                             "source || ':' || board", "".join(board("greenhouse", t) for t in boards),
+                             whole_sql=ANALYSIS_STATE, http=False),
     }
+
+
+# The analysis' stored results: written in one transaction, so after a kill all of the new or none of it.
+ANALYSIS_STATE = """
+    SELECT 'analysed', analysis_key, posting_id::VARCHAR, content_hash || ':' || words FROM posting_analysis
+    UNION ALL SELECT 'term', analysis_key, posting_id::VARCHAR, term || ':' || mentions || ':' || excluded FROM term_counts
+    UNION ALL SELECT 'category', analysis_key, posting_id::VARCHAR, category || ':' || mentions FROM category_counts
+    UNION ALL SELECT 'run', analysis_key, lexicon_version, postings::VARCHAR FROM analysis_runs"""
 
 
 # -- what is stored -----------------------------------------------------------------------------------
@@ -141,14 +158,17 @@ class Snapshot:
     problems: tuple[str, ...] = ()
 
 
-def snapshot(db: Path, unit_sql: str) -> Snapshot:
+def snapshot(db: Path, scenario: Scenario) -> Snapshot:
     """Open the database (read-only, then read-write) and read every unit's rows; problems found on the way."""
     if not db.exists():
         return Snapshot({})
     try:
         duckdb.connect(str(db), read_only=True).close()
         with duckdb.connect(str(db)) as con:
-            return Snapshot(_units(con, unit_sql), tuple(integrity_problems(con)))
+            units = _units(con, scenario.unit_sql)
+            if scenario.whole_sql:
+                units["(the whole command)"] = frozenset(con.execute(scenario.whole_sql).fetchall())
+            return Snapshot(units, tuple(integrity_problems(con)))
     except duckdb.Error as exc:
         return Snapshot({}, (f"database does not open: {exc}",))
 
@@ -178,12 +198,25 @@ INTEGRITY_CHECKS = {
             SELECT run_id, sum(fetched) AS fetched, sum(new) AS new, count(*) FILTER (status IN ('failed', 'not_found')) AS failures
             FROM board_runs GROUP BY 1) b USING (run_id)
         WHERE r.fetched <> coalesce(b.fetched, 0) OR r.new <> coalesce(b.new, 0) OR r.failures <> coalesce(b.failures, 0)""",
+    "category counts that disagree with their term counts": """
+        SELECT posting_id FROM category_counts c FULL JOIN (
+            SELECT analysis_key, posting_id, category, sum(mentions) AS mentions, count(*) AS terms
+            FROM term_counts WHERE mentions > 0 GROUP BY ALL) t USING (analysis_key, posting_id, category)
+        WHERE c.mentions IS DISTINCT FROM t.mentions OR c.terms IS DISTINCT FROM t.terms""",
+    "counts of postings that were not analysed": """
+        SELECT posting_id FROM term_counts t ANTI JOIN posting_analysis a USING (analysis_key, posting_id)""",
+    "analysis runs whose posting count is wrong": """
+        SELECT analysis_key FROM analysis_runs r
+        WHERE postings <> (SELECT count(*) FROM posting_analysis a WHERE a.analysis_key = r.analysis_key)""",
 }
 
 
 def integrity_problems(con: duckdb.DuckDBPyConnection) -> list[str]:
     problems = []
+    tables = {name for (name,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     for label, sql in INTEGRITY_CHECKS.items():
+        if "postings" not in tables or ("term_counts" in sql and "term_counts" not in tables):
+            continue
         found = con.execute(sql).fetchall()
         if found:
             problems.append(f"{label}: {len(found)} (e.g. {found[0][0]})")
@@ -220,36 +253,40 @@ class Bench:
         scenario.serve(server, 0)
         if scenario.prepare:
             self._jobtone(self.template, scenario.prepare, check=True)
-        self.before = snapshot(self.template / "jobtone.duckdb", scenario.unit_sql)
+        self.before = snapshot(self.template / "jobtone.duckdb", scenario)
         scenario.serve(server, 1)
         reference = self._fresh("reference")
         started = time.monotonic()
         self._jobtone(reference, scenario.command, check=True)
         self.work_seconds = time.monotonic() - started  # in-process: no interpreter start-up in it
-        self.after = snapshot(reference / "jobtone.duckdb", scenario.unit_sql)
+        self.after = snapshot(reference / "jobtone.duckdb", scenario)
         assert not self.before.problems and not self.after.problems, (self.before.problems, self.after.problems)
         self.changing = {u for u, rows in self.after.units.items() if self.before.units.get(u) != rows}
 
     def trial(self, kill_after: float, n: int, when: Callable[[Path, ReplayServer], bool] | None = None) -> Trial:
-        """Start the command, wait for its first request (and for `when(workdir, server)`, if given), wait
-        `kill_after` seconds more, kill it, check; then run it again and check it completes."""
+        """Start the command, wait for its first request (or its measured start-up time) and for
+        `when(workdir, server)` if given, wait `kill_after` seconds more, kill it, check; then run it again
+        and check it completes."""
         trial, directory = Trial(self.scenario.name, kill_after), self._fresh(f"trial{n}")
         process = self._start(directory)
-        self._wait_first_request(process)
+        if self.scenario.http:
+            self._wait_first_request(process)
+        elif when is None:
+            time.sleep(self.startup_seconds)  # no request marks the start: wait out the start-up instead
         while when is not None and not when(directory, self.server) and process.poll() is None:
             time.sleep(0.002)
         time.sleep(kill_after)
         process.send_signal(signal.SIGKILL)
         trial.exit_code = process.wait()
         trial.killed = trial.exit_code == -signal.SIGKILL
-        db, unit_sql = directory / "jobtone.duckdb", self.scenario.unit_sql
-        killed = snapshot(db, unit_sql)
+        db = directory / "jobtone.duckdb"
+        killed = snapshot(db, self.scenario)
         trial.problems += killed.problems
         trial.problems += [f"unit {u} half-done" for u in mixed_units(killed, self.before, self.after)]
         trial.units_done = sum(killed.units.get(u) == rows for u, rows in self.after.units.items() if u in self.changing)
         trial.staged = len(list((directory / "jobtone.duckdb.staging").glob("*.json")))
         code = self._jobtone(directory, self.scenario.command)
-        healed = snapshot(db, unit_sql)
+        healed = snapshot(db, self.scenario)
         trial.problems += [f"after the next run: {p}" for p in healed.problems]
         if code != 0 or healed.units != self.after.units:
             trial.problems.append(f"the next run (exit {code}) did not complete the interrupted work: "
@@ -257,6 +294,10 @@ class Bench:
         leftovers = [p.name for p in (directory / "jobtone.duckdb.staging").glob("*") if p.suffix in (".json", ".runjson")]
         trial.problems += [f"left staged after the next run: {leftovers}"] if leftovers else []
         return trial
+
+    @cached_property
+    def startup_seconds(self) -> float:
+        return startup_seconds()
 
     def _fresh(self, name: str) -> Path:
         directory = self.workdir / name
@@ -285,6 +326,16 @@ class Bench:
         if check and code != 0:
             raise RuntimeError(f"jobtone {' '.join(argv)} failed ({code}): {err.getvalue()[-500:]}")
         return code
+
+
+def startup_seconds() -> float:
+    """How long `jobtone` takes to start (imports), the least of three tries."""
+    times = []
+    for _ in range(3):
+        started = time.monotonic()
+        subprocess.run([sys.executable, "-m", "jobtone", "--version"], capture_output=True, check=True)
+        times.append(time.monotonic() - started)
+    return min(times)
 
 
 def fast_hosts(server_url: str) -> str:

@@ -1,8 +1,10 @@
-"""Crash safety in CI: a few SIGKILLs of `jobtone run` and `jobtone backfill hn` at chosen moments (a batch just
-staged, every board requested, a thread half-way). benchmarks/crash_trials.py runs many more, at random moments.
+"""Crash safety in CI: a few SIGKILLs of `jobtone run`, `jobtone backfill hn` and the analysis (`jobtone trends`)
+at chosen moments (a batch just staged, every board requested, a thread half-way, the analysis committing).
+benchmarks/crash_trials.py runs many more, at random moments.
 
 After each kill: the database opens, no posting is duplicated or half-written, each board or thread is wholly
-before or wholly after, run counts agree with their board outcomes; the next run completes the work."""
+before or wholly after and so is the analysis, run counts agree with their board outcomes, category counts
+with term counts; the next run completes the work."""
 
 from __future__ import annotations
 
@@ -53,7 +55,7 @@ KILLS = {
     "run-first-batch-staged": ("run", batch_staged, 0.0),
     "run-all-boards-requested": ("run", requested("/v1/boards/", 3), 0.05),
     "backfill-hn-third-thread": ("backfill-hn", requested("/api/v1/items/", 3), 0.0),
-    "backfill-hn-batch-staged": ("backfill-hn", batch_staged, 0.0),
+    "analysis-while-committing": ("analysis", lambda workdir, server: (workdir / "jobtone.duckdb.wal").exists(), 0.0),
 }
 
 
