@@ -268,7 +268,14 @@ class Bench:
         `when(workdir, server)` if given, wait `kill_after` seconds more, kill it, check; then run it again
         and check it completes."""
         trial, directory = Trial(self.scenario.name, kill_after), self._fresh(f"trial{n}")
-        process = self._start(directory)
+        trial.exit_code = self._kill(self._start(directory), directory, kill_after, when)
+        trial.killed = trial.exit_code == -signal.SIGKILL
+        trial.problems += self._check_killed(trial, directory)
+        trial.problems += self._check_next_run(directory)
+        return trial
+
+    def _kill(self, process: subprocess.Popen, directory: Path, kill_after: float,
+              when: Callable[[Path, ReplayServer], bool] | None) -> int:
         if self.scenario.http:
             self._wait_first_request(process)
         elif when is None:
@@ -277,23 +284,25 @@ class Bench:
             time.sleep(0.002)
         time.sleep(kill_after)
         process.send_signal(signal.SIGKILL)
-        trial.exit_code = process.wait()
-        trial.killed = trial.exit_code == -signal.SIGKILL
-        db = directory / "jobtone.duckdb"
-        killed = snapshot(db, self.scenario)
-        trial.problems += killed.problems
-        trial.problems += [f"unit {u} half-done" for u in mixed_units(killed, self.before, self.after)]
+        return process.wait()
+
+    def _check_killed(self, trial: Trial, directory: Path) -> list[str]:
+        """What the killed process left: a database that opens, whole units of work, nothing half-written."""
+        killed = snapshot(directory / "jobtone.duckdb", self.scenario)
         trial.units_done = sum(killed.units.get(u) == rows for u, rows in self.after.units.items() if u in self.changing)
         trial.staged = len(list((directory / "jobtone.duckdb.staging").glob("*.json")))
+        return [*killed.problems, *(f"unit {u} half-done" for u in mixed_units(killed, self.before, self.after))]
+
+    def _check_next_run(self, directory: Path) -> list[str]:
+        """The command run again to its end: it completes the interrupted work and leaves nothing staged."""
         code = self._jobtone(directory, self.scenario.command)
-        healed = snapshot(db, self.scenario)
-        trial.problems += [f"after the next run: {p}" for p in healed.problems]
+        healed = snapshot(directory / "jobtone.duckdb", self.scenario)
+        problems = [f"after the next run: {p}" for p in healed.problems]
         if code != 0 or healed.units != self.after.units:
-            trial.problems.append(f"the next run (exit {code}) did not complete the interrupted work: "
-                                  f"{len(mixed_units(healed, self.after, self.after))} units differ")
+            problems.append(f"the next run (exit {code}) did not complete the interrupted work: "
+                            f"{len(mixed_units(healed, self.after, self.after))} units differ")
         leftovers = [p.name for p in (directory / "jobtone.duckdb.staging").glob("*") if p.suffix in (".json", ".runjson")]
-        trial.problems += [f"left staged after the next run: {leftovers}"] if leftovers else []
-        return trial
+        return problems + ([f"left staged after the next run: {leftovers}"] if leftovers else [])
 
     @cached_property
     def startup_seconds(self) -> float:
