@@ -25,67 +25,87 @@ def line_hash_tag() -> str:
 
 
 def refresh_lines(con: duckdb.DuckDBPyConnection) -> int:
-    """Re-split postings whose wording or company changed since their lines were stored; returns how many."""
+    """Re-split postings whose wording or company changed since their lines were stored; returns the
+    current line batch (a counter that grows with every refresh that stored something)."""
     tag = con.execute("SELECT value FROM analysis_meta WHERE key = 'line_hash'").fetchall()
     if not tag or tag[0][0] != line_hash_tag():
-        con.execute("DELETE FROM posting_lines; DELETE FROM posting_line_state; DELETE FROM boilerplate_lines")
-        con.execute("DELETE FROM analysis_meta WHERE key = 'line_hash'")
-        con.execute("INSERT INTO analysis_meta VALUES ('line_hash', ?)", [line_hash_tag()])
+        con.execute("DELETE FROM posting_lines; DELETE FROM posting_line_state; DELETE FROM line_changes")
+        con.execute("DELETE FROM boilerplate_lines; UPDATE analysis_runs SET line_batch = NULL")
+        con.execute("DELETE FROM analysis_meta WHERE key IN ('line_hash', 'line_batch')")
+        con.execute("INSERT INTO analysis_meta VALUES ('line_hash', ?), ('line_batch', '0')", [line_hash_tag()])
+    batch = int(con.execute("SELECT value FROM analysis_meta WHERE key = 'line_batch'").fetchall()[0][0])
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE lines_todo AS
-        SELECT p.posting_id, p.content_hash, {COMPANY_KEY} AS company_key
+        SELECT p.posting_id, p.content_hash, {COMPANY_KEY} AS company_key, s.company_key AS old_company_key
         FROM postings p LEFT JOIN posting_line_state s USING (posting_id)
         WHERE s.posting_id IS NULL OR s.content_hash <> p.content_hash
            OR s.company_key IS DISTINCT FROM {COMPANY_KEY}""")
-    count = con.execute("SELECT count(*) FROM lines_todo").fetchall()[0][0]
-    if count:
-        _store_lines(con)
+    if con.execute("SELECT count(*) FROM lines_todo").fetchall()[0][0]:
+        batch += 1
+        _store_lines(con, batch)
+        con.execute("UPDATE analysis_meta SET value = ? WHERE key = 'line_batch'", [str(batch)])
     con.execute("DROP TABLE lines_todo")
-    return int(count)
+    return batch
 
 
-def _store_lines(con: duckdb.DuckDBPyConnection) -> None:
+def _store_lines(con: duckdb.DuckDBPyConnection, batch: int) -> None:
     con.execute("DELETE FROM posting_lines WHERE posting_id IN (SELECT posting_id FROM lines_todo)")
     con.execute("DELETE FROM posting_line_state WHERE posting_id IN (SELECT posting_id FROM lines_todo)")
     con.execute(f"""
         INSERT INTO posting_lines
-        SELECT posting_id, company_key, {LINE_HASH}(line) AS line_hash, {LINE_WORDS} AS words
-        FROM (SELECT t.posting_id, t.company_key, unnest(string_split(p.text, chr(10))) AS line
-              FROM lines_todo t JOIN postings p USING (posting_id) WHERE coalesce(p.text, '') <> '')""")
+        SELECT posting_id, company_key, line_hash, sum(words) FROM (
+            SELECT posting_id, company_key, {LINE_HASH}(line) AS line_hash, {LINE_WORDS} AS words
+            FROM (SELECT t.posting_id, t.company_key, unnest(string_split(p.text, chr(10))) AS line
+                  FROM lines_todo t JOIN postings p USING (posting_id) WHERE coalesce(p.text, '') <> ''))
+        GROUP BY ALL""")
     con.execute(f"""
         INSERT INTO posting_line_state
         SELECT t.posting_id, t.content_hash, t.company_key, coalesce(w.words, 0),
                if(coalesce(p.boilerplate, '') = '', 0, strlen(p.boilerplate) - strlen(replace(p.boilerplate, ' ', ''))
-                                                       + len(string_split(p.boilerplate, chr(10))))
-        FROM lines_todo t JOIN postings p USING (posting_id) LEFT JOIN (SELECT posting_id, sum(words) AS words FROM posting_lines
-                                      WHERE posting_id IN (SELECT posting_id FROM lines_todo) GROUP BY ALL) w
-             USING (posting_id)""")
+                                                       + len(string_split(p.boilerplate, chr(10)))), {batch}
+        FROM lines_todo t JOIN postings p USING (posting_id) LEFT JOIN (
+            SELECT posting_id, sum(words) AS words FROM posting_lines
+            WHERE posting_id IN (SELECT posting_id FROM lines_todo) GROUP BY ALL) w USING (posting_id)""")
+    con.execute(f"""
+        INSERT INTO line_changes
+        SELECT DISTINCT {batch}, company_key FROM (
+            SELECT company_key FROM lines_todo UNION ALL SELECT old_company_key FROM lines_todo)
+        WHERE company_key IS NOT NULL""")
 
 
-def refresh_boilerplate(con: duckdb.DuckDBPyConnection, analysis_key: str) -> None:
-    """Recompute every company's repeated lines; temp table `boilerplate_changed(posting_id)` lists the
-    postings that hold a line whose status changed since this analysis key last ran."""
+def refresh_boilerplate(con: duckdb.DuckDBPyConnection, analysis_key: str, since_batch: int | None) -> None:
+    """Recompute the repeated lines of companies whose postings changed since `since_batch` (all when
+    None); temp table `boilerplate_changed(posting_id)` lists postings holding a line whose status
+    changed for this analysis key."""
+    affected = ("SELECT DISTINCT company_key FROM posting_line_state WHERE company_key IS NOT NULL"
+                if since_batch is None else
+                f"SELECT DISTINCT company_key FROM line_changes WHERE batch > {int(since_batch)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE affected AS {affected}")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE boilerplate_now AS
         WITH sizes AS (SELECT company_key, count(*) AS n FROM posting_line_state
-                       WHERE company_key IS NOT NULL GROUP BY ALL HAVING count(*) >= {MIN_COMPANY_POSTINGS}),
-             repeats AS (SELECT company_key, line_hash, count(DISTINCT posting_id) AS uses FROM posting_lines
+                       WHERE company_key IN (SELECT company_key FROM affected)
+                       GROUP BY ALL HAVING count(*) >= {MIN_COMPANY_POSTINGS}),
+             repeats AS (SELECT company_key, line_hash, count(*) AS uses FROM posting_lines
                          WHERE company_key IN (SELECT company_key FROM sizes) GROUP BY ALL)
         SELECT company_key, line_hash FROM repeats JOIN sizes USING (company_key) WHERE 2 * uses >= n""")
     con.execute("""
         CREATE OR REPLACE TEMP TABLE boilerplate_diff AS
         (SELECT company_key, line_hash FROM boilerplate_now
-         EXCEPT SELECT company_key, line_hash FROM boilerplate_lines WHERE analysis_key = $key)
+         EXCEPT SELECT company_key, line_hash FROM boilerplate_lines
+                WHERE analysis_key = $key AND company_key IN (SELECT company_key FROM affected))
         UNION ALL
-        (SELECT company_key, line_hash FROM boilerplate_lines WHERE analysis_key = $key
+        (SELECT company_key, line_hash FROM boilerplate_lines
+         WHERE analysis_key = $key AND company_key IN (SELECT company_key FROM affected)
          EXCEPT SELECT company_key, line_hash FROM boilerplate_now)""", {"key": analysis_key})
     con.execute("""
         CREATE OR REPLACE TEMP TABLE boilerplate_changed AS
         SELECT DISTINCT posting_id FROM posting_lines SEMI JOIN boilerplate_diff USING (company_key, line_hash)""")
-    con.execute("DELETE FROM boilerplate_lines WHERE analysis_key = $key", {"key": analysis_key})
+    con.execute("""DELETE FROM boilerplate_lines WHERE analysis_key = $key
+                   AND company_key IN (SELECT company_key FROM affected)""", {"key": analysis_key})
     con.execute("INSERT INTO boilerplate_lines SELECT $key, company_key, line_hash FROM boilerplate_now",
                 {"key": analysis_key})
-    con.execute("DROP TABLE boilerplate_now; DROP TABLE boilerplate_diff")
+    con.execute("DROP TABLE boilerplate_now; DROP TABLE boilerplate_diff; DROP TABLE affected")
 
 
 def analysed_text_sql(include_boilerplate: bool, ids_sql: str, analysis_key: str) -> tuple[str, dict[str, object]]:
@@ -109,7 +129,7 @@ _WITH_BOILERPLATE = """
 _WITHOUT_BOILERPLATE = """
         WITH ids AS ({ids}),
         removed AS (
-            SELECT l.posting_id, list(DISTINCT l.line_hash) AS hashes, sum(l.words) AS words
+            SELECT l.posting_id, list(l.line_hash) AS hashes, sum(l.words) AS words
             FROM posting_lines l JOIN boilerplate_lines b
                  ON b.analysis_key = $key AND b.company_key = l.company_key AND b.line_hash = l.line_hash
             WHERE l.posting_id IN (SELECT * FROM ids) GROUP BY ALL)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from analysis.pipeline import limit_memory
 from scraper.errors import ConfigError, JobtoneError
 from scraper.posting import CONTENT_HASH_SQL, POSTING_ID_SQL
 from scraper.store import LoadStats, merge_incoming
@@ -37,6 +38,7 @@ READERS = {".csv": "read_csv", ".tsv": "read_csv", ".jsonl": "read_json", ".ndjs
 # no blank lines, nothing to strip at either end.
 NOT_NORMALISED = r"[\t\r\x0b\x0c\x1c-\x1f]|  | \n|\n |\n\n|^[ \n]|[ \n]$"
 MAX_REPORTED = 20
+BATCH_ROWS = 200_000  # about 600 MB of text per transaction
 
 
 @dataclass(frozen=True)
@@ -59,11 +61,13 @@ class ImportResult:
     bad_count: int = 0
 
 
-def import_file(con: duckdb.DuckDBPyConnection, spec: ImportSpec, seen_at: datetime) -> ImportResult:
-    """Read, check and merge one file; bad rows are reported (first MAX_REPORTED) and skipped."""
+def import_file(con: duckdb.DuckDBPyConnection, spec: ImportSpec, seen_at: datetime,
+                batch_rows: int = BATCH_ROWS) -> ImportResult:
+    """Read, check and merge one file, `batch_rows` records per transaction (so memory stays bounded and
+    an interrupted import is finished by running it again); bad rows are reported and skipped."""
     rows_sql = _rows_sql(spec.path)
     con.execute("SET TimeZone = 'UTC'")
-    con.begin()
+    limit_memory(con)
     try:
         if not rows_sql.startswith("SELECT"):  # CSV and JSON are parsed once, into a temp table
             con.execute(f"CREATE OR REPLACE TEMP TABLE import_raw AS SELECT * FROM {rows_sql}", {"path": str(spec.path)})
@@ -73,17 +77,31 @@ def import_file(con: duckdb.DuckDBPyConnection, spec: ImportSpec, seen_at: datet
         checked = _checked_sql(spec, rows_sql, columns)
         bad = con.execute(f"SELECT record, reason FROM ({checked}) WHERE reason IS NOT NULL ORDER BY record",
                           params).fetchall()
-        rows = _build_incoming(con, spec, checked, params)
-        stats = merge_incoming(con, seen_at)
-        con.execute("DROP TABLE IF EXISTS import_raw")
-        con.commit()
+        records = con.execute(f"SELECT coalesce(max(jobtone_record), 0) FROM ({rows_sql})", params).fetchall()[0][0]
+        stats, rows = LoadStats(), 0
+        for first in range(1, records + 1, batch_rows):
+            batch = f"SELECT * FROM ({checked}) WHERE record BETWEEN {first} AND {first + batch_rows - 1}"
+            added, batch_stats = _merge_batch(con, spec, batch, params, seen_at)
+            rows, stats = rows + added, stats + batch_stats
     except duckdb.Error as exc:
-        con.rollback()
         raise JobtoneError(f"cannot import {spec.path}: {str(exc).splitlines()[0]}") from exc
+    finally:
+        con.execute("DROP TABLE IF EXISTS import_raw")
+    return ImportResult(stats, rows + len(bad), _located(spec.path, bad[:MAX_REPORTED]), len(bad))
+
+
+def _merge_batch(con: duckdb.DuckDBPyConnection, spec: ImportSpec, batch: str, params: dict[str, str],
+                 seen_at: datetime) -> tuple[int, LoadStats]:
+    con.begin()
+    try:
+        rows = _build_incoming(con, spec, batch, params)
+        stats = merge_incoming(con, seen_at)
+        con.execute("DROP TABLE incoming")
+        con.commit()
     except Exception:
         con.rollback()
         raise
-    return ImportResult(stats, rows + len(bad), _located(spec.path, bad[:MAX_REPORTED]), len(bad))
+    return rows, stats
 
 
 def _rows_sql(path: Path) -> str:

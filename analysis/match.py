@@ -153,12 +153,16 @@ def match_postings(con: duckdb.DuckDBPyConnection, scanner: Scanner, source: str
 def _scan(con: duckdb.DuckDBPyConnection, scanner: Scanner, source: str, table: str, pattern: str,
           where: str = "") -> None:
     exact = "true" if pattern == scanner.exact_pattern else "false"
+    # Lists first, into a table: unnesting straight from the scan made DuckDB run the regex twice.
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE scanned AS
+        SELECT posting_id, regexp_extract_all({SCAN_TEXT.format(col='text')}, $pattern) AS ms
+        FROM {source} {where}""", {"pattern": pattern})
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {table} AS
         SELECT posting_id, unnest(ms) AS m, generate_subscripts(ms, 1) AS k, {exact} AS exact
-        FROM (SELECT posting_id, regexp_extract_all({SCAN_TEXT.format(col='text')}, $pattern) AS ms
-              FROM {source} {where})
-        WHERE len(ms) > 0""", {"pattern": pattern})
+        FROM scanned WHERE len(ms) > 0""")
+    con.execute("DROP TABLE scanned")
 
 
 def _rescan_exactly(con: duckdb.DuckDBPyConnection, scanner: Scanner, source: str) -> None:
@@ -196,23 +200,25 @@ def locate_matches(con: duckdb.DuckDBPyConnection, scanner: Scanner, postings_sq
     in the postings that `postings_sql` (columns posting_id, text, exact) selects, scanned with the
     pattern `found` used for them."""
     con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE scanned AS
+        SELECT posting_id, text,
+               CASE WHEN exact THEN regexp_extract_all(scan_text, $exact_pattern)
+                    ELSE regexp_extract_all(scan_text, $pattern) END AS ms,
+               CASE WHEN exact THEN regexp_split_to_array(scan_text, $exact_pattern)
+                    ELSE regexp_split_to_array(scan_text, $pattern) END AS pieces
+        FROM (SELECT *, {SCAN_TEXT.format(col='text')} AS scan_text FROM ({postings_sql}))""",
+                {"pattern": scanner.pattern, "exact_pattern": scanner.exact_pattern, **(params or {})})
+    con.execute("""
         CREATE OR REPLACE TEMP TABLE located AS
-        WITH scanned AS (
-            SELECT posting_id, text,
-                   CASE WHEN exact THEN regexp_extract_all(scan_text, $exact_pattern)
-                        ELSE regexp_extract_all(scan_text, $pattern) END AS ms,
-                   CASE WHEN exact THEN regexp_split_to_array(scan_text, $exact_pattern)
-                        ELSE regexp_split_to_array(scan_text, $pattern) END AS pieces
-            FROM (SELECT *, {SCAN_TEXT.format(col='text')} AS scan_text FROM ({postings_sql}))),
-        lengths AS (
+        WITH lengths AS (
             SELECT posting_id, text, ms,
                    list_transform(pieces, lambda p: length(p)) AS piece_len,
                    list_transform(ms, lambda x: length(x)) AS match_len
             FROM scanned WHERE len(ms) > 0)
         SELECT posting_id, k, ms[k] AS m,
                (list_sum(piece_len[1:k]) + coalesce(list_sum(match_len[1:k - 1]), 0))::BIGINT AS off, text
-        FROM (SELECT *, unnest(range(1, len(ms) + 1)) AS k FROM lengths)""",
-                {"pattern": scanner.pattern, "exact_pattern": scanner.exact_pattern, **(params or {})})
+        FROM (SELECT *, unnest(range(1, len(ms) + 1)) AS k FROM lengths)""")
+    con.execute("DROP TABLE scanned")
 
 
 def check_near(con: duckdb.DuckDBPyConnection, scanner: Scanner, index: int, term: Term, source: str) -> None:

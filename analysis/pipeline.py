@@ -20,6 +20,9 @@ from analysis.lexicon import Lexicon
 from analysis.match import build_scanner, match_postings
 
 KEEP_KEYS = 3
+# DuckDB caches data pages up to its memory limit (80% of RAM by default) and holds temp tables in memory
+# until then: analysis and import run under this limit instead, spilling to <db>.tmp beyond it.
+MEMORY_LIMIT = "2GB"
 log = logging.getLogger("jobtone")
 
 
@@ -40,13 +43,14 @@ def analyse(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, include_boilerplat
     """Bring the stored counts for (lexicon, boilerplate mode) up to date, in one transaction."""
     started = time.monotonic()
     key = analysis_key(lexicon, include_boilerplate)
+    limit_memory(con)
     con.begin()
     try:
-        refresh_lines(con)
+        batch = refresh_lines(con)
         if not include_boilerplate:
-            refresh_boilerplate(con, key)
+            refresh_boilerplate(con, key, _seen_batch(con, key))
         rematched = _rematch(con, lexicon, key, include_boilerplate)
-        total = _record_run(con, lexicon, key, include_boilerplate, rematched, now or datetime.utcnow())
+        total = _record_run(con, lexicon, key, include_boilerplate, rematched, now or datetime.utcnow(), batch)
         _prune(con)
         con.commit()
     except Exception:
@@ -56,6 +60,11 @@ def analyse(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, include_boilerplat
     log.info("analysis %s (%s): %d postings, %d matched again in %.1fs", lexicon.name, key, total, rematched,
              stats.seconds)
     return stats
+
+
+def limit_memory(con: duckdb.DuckDBPyConnection) -> None:
+    """Bound DuckDB's memory on this connection (see MEMORY_LIMIT)."""
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
 
 
 def _rematch(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, key: str, include_boilerplate: bool) -> int:
@@ -110,12 +119,19 @@ def _store_results(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, key: str) -
     con.execute("DROP TABLE lexicon_terms")
 
 
+def _seen_batch(con: duckdb.DuckDBPyConnection, key: str) -> int | None:
+    """The line batch this key last saw; None when it never ran (or its boilerplate state was reset)."""
+    rows = con.execute("SELECT line_batch FROM analysis_runs WHERE analysis_key = ?", [key]).fetchall()
+    return rows[0][0] if rows else None
+
+
 def _record_run(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, key: str, include_boilerplate: bool,
-                rematched: int, now: datetime) -> int:
+                rematched: int, now: datetime, batch: int) -> int:
     total = int(con.execute("SELECT count(*) FROM posting_analysis WHERE analysis_key = ?", [key]).fetchall()[0][0])
     con.execute("DELETE FROM analysis_runs WHERE analysis_key = ?", [key])
-    con.execute("INSERT INTO analysis_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [key, lexicon.name, lexicon.version, lexicon.source, include_boilerplate, now, total, rematched])
+    con.execute("INSERT INTO analysis_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [key, lexicon.name, lexicon.version, lexicon.source, include_boilerplate, now, total, rematched,
+                 batch])
     con.execute("DELETE FROM analysis_terms WHERE lexicon_version = ?", [lexicon.version])
     con.executemany("INSERT INTO analysis_terms VALUES (?, ?, ?, ?)",
                     [(lexicon.version, i, t.name, t.category) for i, t in enumerate(lexicon.terms)])
@@ -129,3 +145,6 @@ def _prune(con: duckdb.DuckDBPyConnection) -> None:
     for key in old:
         for table in ("posting_analysis", "term_counts", "category_counts", "boilerplate_lines", "analysis_runs"):
             con.execute(f"DELETE FROM {table} WHERE analysis_key = ?", [key])
+    # Changes every kept key has seen are no longer needed.
+    con.execute("""DELETE FROM line_changes WHERE batch <= (SELECT min(coalesce(line_batch, -1)) FROM analysis_runs
+                                                           WHERE NOT include_boilerplate)""")

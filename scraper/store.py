@@ -99,7 +99,8 @@ MIGRATIONS: list[tuple[str, str]] = [
         include_boilerplate BOOLEAN NOT NULL,
         analysed_at         TIMESTAMP NOT NULL,
         postings            BIGINT,            -- postings with stored results
-        rematched           BIGINT             -- postings matched again by the last run
+        rematched           BIGINT,            -- postings matched again by the last run
+        line_batch          BIGINT             -- the last posting_lines batch this key has seen
     );
     CREATE TABLE analysis_terms (lexicon_version VARCHAR NOT NULL, position INTEGER NOT NULL,
                                  term VARCHAR NOT NULL, category VARCHAR NOT NULL);
@@ -118,13 +119,16 @@ MIGRATIONS: list[tuple[str, str]] = [
         analysis_key VARCHAR NOT NULL, posting_id BIGINT NOT NULL, category VARCHAR NOT NULL,
         mentions INTEGER NOT NULL, terms INTEGER NOT NULL
     );
-    CREATE TABLE posting_lines (         -- every line (paragraph) of every posting, hashed, for boilerplate
-        posting_id BIGINT NOT NULL, company_key VARCHAR, line_hash UBIGINT NOT NULL, words INTEGER NOT NULL
+    CREATE TABLE posting_lines (         -- each distinct line (paragraph) of each posting, hashed, for boilerplate
+        posting_id BIGINT NOT NULL, company_key VARCHAR, line_hash UBIGINT NOT NULL,
+        words INTEGER NOT NULL           -- words of all its occurrences in the posting
     );
     CREATE TABLE posting_line_state (
         posting_id BIGINT NOT NULL, content_hash VARCHAR NOT NULL, company_key VARCHAR,
-        text_words BIGINT NOT NULL, boilerplate_words BIGINT NOT NULL
+        text_words BIGINT NOT NULL, boilerplate_words BIGINT NOT NULL,
+        batch BIGINT NOT NULL            -- the refresh that stored its lines
     );
+    CREATE TABLE line_changes (batch BIGINT NOT NULL, company_key VARCHAR);  -- companies whose lines changed
     CREATE TABLE boilerplate_lines (     -- lines repeated in at least half of a company's postings
         analysis_key VARCHAR NOT NULL, company_key VARCHAR NOT NULL, line_hash UBIGINT NOT NULL
     );
