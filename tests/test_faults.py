@@ -12,6 +12,7 @@ breaks a whole source (its API root), so that case breaks half the sources at a 
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 import shutil
@@ -50,7 +51,12 @@ class Site:
         return f'[[board]]\nats = "{self.source}"\ntoken = "{token}"\n{option}\n'
 
     def count(self, body: bytes) -> int:
-        return len(SOURCES[self.source].parse(json.loads(body), Board(self.source, "x")))
+        return _parsed_count(self.source, body)
+
+
+@functools.cache
+def _parsed_count(source: str, body: bytes) -> int:
+    return len(SOURCES[source].parse(json.loads(body), Board(source, "x")))
 
 
 def _minus_one(body: bytes, key: str | None) -> bytes:
@@ -87,7 +93,7 @@ def _hn_routes(token: str, body: bytes) -> list:
 
 
 def _sites() -> list[Site]:
-    gh, lever = fixture_bytes("greenhouse/anthropic.json"), fixture_bytes("lever/spotify.json")
+    gh, lever = fixture_bytes("greenhouse/gitlab.json"), fixture_bytes("lever/spotify.json")
     ashby = fixture_bytes("ashby/linear.json")
     sites = [Site("greenhouse", gh, _minus_one(gh, "jobs"), _path_routes("/v1/boards/{}/jobs")),
              Site("lever", lever, _minus_one(lever, None), _path_routes("/v0/postings/{}")),
