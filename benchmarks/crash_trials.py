@@ -1,6 +1,6 @@
 """Crash trials: kill `jobtone` with SIGKILL at random moments and check that nothing is lost or half-written.
 
-    python benchmarks/crash_trials.py [--trials 24] [--seed 1] [--scenario run backfill-hn ...]
+    python benchmarks/crash_trials.py [--trials 24] [--seed 1] [--scenario scrape backfill-hn analysis]
 
 Each scenario starts from a stored state S0, made by an uninterrupted command, and a command that moves it
 to S1 (measured once, uninterrupted, as the reference). A trial copies S0, starts the command against the
@@ -13,7 +13,7 @@ local replay server, kills it with SIGKILL at a random moment after its first re
     counts, and only analysed postings have counts;
 then runs the command again, uninterrupted, and checks that it completes: everything is S1, nothing staged.
 
-Scenarios: `run` (a scrape of big boards whose listings changed: edits, removals, new postings),
+Scenarios: `scrape` (big boards whose listings changed: edits, removals, new postings),
 `backfill-hn` (the HN "Who is hiring?" backfill, resumed) and `analysis` (`jobtone trends` analysing
 freshly scraped postings: its results, written in one transaction, must be all there or not at all, with
 category counts that agree with the term counts). tests/test_crash.py runs a few trials in CI.
@@ -132,7 +132,7 @@ def scenarios(size: str = "full") -> dict[str, Scenario]:
     board_count, jobs, threads, comments = SIZES[size]
     boards = {f"big{n}": jobs for n in range(board_count)}
     return {
-        "run": Scenario("run", ("run",), ("run",), scrape_routes(boards, 0.2),
+        "scrape": Scenario("scrape", ("scrape",), ("scrape",), scrape_routes(boards, 0.2),
                         "source || ':' || board", "".join(board("greenhouse", t) for t in boards)),
         "backfill-hn": Scenario("backfill-hn", ("backfill", "hn"), ("backfill", "hn", "--until", "2020-02"),
                                 hn_routes(threads, comments, 0.05), "fingerprint"),

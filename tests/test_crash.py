@@ -1,4 +1,4 @@
-"""Crash safety in CI: a few SIGKILLs of `jobtone run`, `jobtone backfill hn` and the analysis (`jobtone trends`)
+"""Crash safety in CI: a few SIGKILLs of `jobtone scrape`, `jobtone backfill hn` and the analysis (`jobtone trends`)
 at chosen moments (a batch just staged, every board requested, a thread half-way, the analysis committing).
 benchmarks/crash_trials.py runs many more, at random moments.
 
@@ -52,8 +52,8 @@ def benches(tmp_path_factory, crash_server):
 
 # (scenario, when to kill, seconds after that): every board requested means loads are under way
 KILLS = {
-    "run-first-batch-staged": ("run", batch_staged, 0.0),
-    "run-all-boards-requested": ("run", requested("/v1/boards/", 3), 0.05),
+    "scrape-first-batch-staged": ("scrape", batch_staged, 0.0),
+    "scrape-all-boards-requested": ("scrape", requested("/v1/boards/", 3), 0.05),
     "backfill-hn-third-thread": ("backfill-hn", requested("/api/v1/items/", 3), 0.0),
     "analysis-while-committing": ("analysis", lambda workdir, server: (workdir / "jobtone.duckdb.wal").exists(), 0.0),
 }

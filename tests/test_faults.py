@@ -1,8 +1,8 @@
-"""The fault matrix: network faults × representative sources, through `jobtone run` against the replay server.
+"""The fault matrix: network faults × representative sources, through `jobtone scrape` against the replay server.
 
 Every source has two boards: `probe`, which the fault breaks, and `control`, which stays healthy. Each case
 starts from the same stored state (every board loaded once, one posting short of its full listing), breaks
-every source's probe board with ONE fault and runs `jobtone run`, then removes the fault and runs again.
+every source's probe board with ONE fault and runs `jobtone scrape`, then removes the fault and runs again.
 Checked for each source: no crash (exit 1, then 0); the probe board's stored rows are untouched (not marked
 removed, not rewritten) and nothing stored anywhere is lost; the failure is recorded in `board_runs` with its
 source, URL and reason; the control boards complete; the next good run fills the gap. A refused connection
@@ -81,7 +81,7 @@ HN_STORY = {"probe": 48747976, "control": 48747977}  # the recorded thread, and 
 
 
 def _hn_routes(token: str, body: bytes) -> list:
-    """The author's thread list (one thread, posted three days ago, so `run` fetches it), then the thread."""
+    """The author's thread list (one thread, posted three days ago, so a scrape fetches it), then the thread."""
     listing = json.loads(fixture_bytes("hn_algolia/search_by_date_whoishiring.json"))
     hit, story, posted = copy.deepcopy(listing["hits"][0]), HN_STORY[token], int(time.time()) - 3 * 86400
     hit.update(objectID=str(story), story_id=story, title="Ask HN: Who is hiring? (July 2026)", created_at_i=posted,
@@ -161,7 +161,7 @@ def stored(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("stored")
     with ReplayServer() as server:
         serve(server, lambda site: site.short)
-        code, _, err = jobtone("--config", str(write_fault_config(tmp, server.url)), "run")
+        code, _, err = jobtone("--config", str(write_fault_config(tmp, server.url)), "scrape")
     assert code == 0, err
     return tmp / "jobtone.duckdb"
 
@@ -223,14 +223,14 @@ def run_broken_then_healed(tmp_path: Path, server: ReplayServer, stored: Path, b
     db = tmp_path / "jobtone.duckdb"
     shutil.copy(stored, db)
     before = Stored.read(db)
-    code, _, err = jobtone("--config", str(write_fault_config(tmp_path, server.url, roots)), "run")
+    code, _, err = jobtone("--config", str(write_fault_config(tmp_path, server.url, roots)), "scrape")
     assert code == 1, err  # partial failure, recorded: not a crash
     after = Stored.read(db)
     assert check_broken_run(before, after, broken, roots or {}, expected_error) == []
     assert after.run == ("partial", len(broken) * (2 if roots else 1))
 
     serve(server)  # the fault is gone
-    code, _, err = jobtone("--config", str(write_fault_config(tmp_path, server.url)), "run")
+    code, _, err = jobtone("--config", str(write_fault_config(tmp_path, server.url)), "scrape")
     assert code == 0, err
     healed = Stored.read(db)
     assert healed.counts() == {f"{s.source}:{t}": s.count(s.full) for s in SITES for t in TOKENS}  # gap filled
