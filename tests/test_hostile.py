@@ -306,7 +306,7 @@ TOKENS = {"workday": "nvidia.wd5/nvidia/NVIDIAExternalCareerSite", "page": PAGE_
 def test_source_parse_raises_only_parse_error(name):
     source, board_ = SOURCES[name], Board(name, TOKENS.get(name, "acme"), "Acme")
 
-    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
     @given(documents(name))
     def check(doc):
         try:
