@@ -20,6 +20,23 @@ COMPANY_KEY = "nullif(lower(trim(p.company)), '')"
 LINE_WORDS = "(strlen(line) - strlen(replace(line, ' ', '')) + 1)"
 
 
+STAGE_FRACTION = 0.2
+
+
+def stage_texts(con: duckdb.DuckDBPyConnection, ids_sql: str) -> str:
+    """A relation (posting_id, text, boilerplate) holding at least the postings `ids_sql` selects.
+
+    DuckDB reads a column for every row it scans, and posting ids are random hashes, so each query that
+    picks a few postings' text from `postings` reads all of it; when few are wanted, copy them once.
+    """
+    wanted, total = con.execute(f"SELECT (SELECT count(*) FROM ({ids_sql})), (SELECT count(*) FROM postings)").fetchall()[0]
+    if wanted > STAGE_FRACTION * total:
+        return "postings"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE staged_texts AS SELECT posting_id, text, boilerplate FROM postings
+                    WHERE posting_id IN ({ids_sql})""")
+    return "staged_texts"
+
+
 def line_hash_tag() -> str:
     return f"{LINE_HASH}@duckdb-{duckdb.__version__}"
 
@@ -29,7 +46,8 @@ def refresh_lines(con: duckdb.DuckDBPyConnection) -> int:
     current line batch (a counter that grows with every refresh that stored something)."""
     tag = con.execute("SELECT value FROM analysis_meta WHERE key = 'line_hash'").fetchall()
     if not tag or tag[0][0] != line_hash_tag():
-        con.execute("DELETE FROM posting_lines; DELETE FROM posting_line_state; DELETE FROM line_changes")
+        con.execute("DELETE FROM posting_lines; DELETE FROM posting_line_state; DELETE FROM line_changes; "
+                    "DELETE FROM company_line_counts")
         con.execute("DELETE FROM boilerplate_lines; UPDATE analysis_runs SET line_batch = NULL")
         con.execute("DELETE FROM analysis_meta WHERE key IN ('line_hash', 'line_batch')")
         con.execute("INSERT INTO analysis_meta VALUES ('line_hash', ?), ('line_batch', '0')", [line_hash_tag()])
@@ -42,13 +60,16 @@ def refresh_lines(con: duckdb.DuckDBPyConnection) -> int:
            OR s.company_key IS DISTINCT FROM {COMPANY_KEY}""")
     if con.execute("SELECT count(*) FROM lines_todo").fetchall()[0][0]:
         batch += 1
-        _store_lines(con, batch)
+        _store_lines(con, batch, stage_texts(con, "SELECT posting_id FROM lines_todo"))
         con.execute("UPDATE analysis_meta SET value = ? WHERE key = 'line_batch'", [str(batch)])
     con.execute("DROP TABLE lines_todo")
     return batch
 
 
-def _store_lines(con: duckdb.DuckDBPyConnection, batch: int) -> None:
+def _store_lines(con: duckdb.DuckDBPyConnection, batch: int, texts: str) -> None:
+    con.execute("""CREATE OR REPLACE TEMP TABLE count_delta AS
+                   SELECT company_key, line_hash, -1 AS d FROM posting_lines
+                   WHERE company_key IS NOT NULL AND posting_id IN (SELECT posting_id FROM lines_todo)""")
     con.execute("DELETE FROM posting_lines WHERE posting_id IN (SELECT posting_id FROM lines_todo)")
     con.execute("DELETE FROM posting_line_state WHERE posting_id IN (SELECT posting_id FROM lines_todo)")
     con.execute(f"""
@@ -56,21 +77,37 @@ def _store_lines(con: duckdb.DuckDBPyConnection, batch: int) -> None:
         SELECT posting_id, company_key, line_hash, sum(words) FROM (
             SELECT posting_id, company_key, {LINE_HASH}(line) AS line_hash, {LINE_WORDS} AS words
             FROM (SELECT t.posting_id, t.company_key, unnest(string_split(p.text, chr(10))) AS line
-                  FROM lines_todo t JOIN postings p USING (posting_id) WHERE coalesce(p.text, '') <> ''))
+                  FROM lines_todo t JOIN {texts} p USING (posting_id) WHERE coalesce(p.text, '') <> ''))
         GROUP BY ALL""")
     con.execute(f"""
         INSERT INTO posting_line_state
         SELECT t.posting_id, t.content_hash, t.company_key, coalesce(w.words, 0),
                if(coalesce(p.boilerplate, '') = '', 0, strlen(p.boilerplate) - strlen(replace(p.boilerplate, ' ', ''))
                                                        + len(string_split(p.boilerplate, chr(10)))), {batch}
-        FROM lines_todo t JOIN postings p USING (posting_id) LEFT JOIN (
+        FROM lines_todo t JOIN {texts} p USING (posting_id) LEFT JOIN (
             SELECT posting_id, sum(words) AS words FROM posting_lines
             WHERE posting_id IN (SELECT posting_id FROM lines_todo) GROUP BY ALL) w USING (posting_id)""")
+    con.execute("""INSERT INTO count_delta SELECT company_key, line_hash, 1 FROM posting_lines
+                   WHERE company_key IS NOT NULL AND posting_id IN (SELECT posting_id FROM lines_todo)""")
+    _apply_count_delta(con)
     con.execute(f"""
         INSERT INTO line_changes
         SELECT DISTINCT {batch}, company_key FROM (
             SELECT company_key FROM lines_todo UNION ALL SELECT old_company_key FROM lines_todo)
         WHERE company_key IS NOT NULL""")
+
+
+def _apply_count_delta(con: duckdb.DuckDBPyConnection) -> None:
+    """company_line_counts += count_delta, touching only the (company, line) pairs that changed."""
+    con.execute("""CREATE OR REPLACE TEMP TABLE count_delta AS
+                   SELECT company_key, line_hash, sum(d) AS d FROM count_delta GROUP BY ALL HAVING sum(d) <> 0""")
+    con.execute("""CREATE OR REPLACE TEMP TABLE count_new AS
+                   SELECT x.company_key, x.line_hash, coalesce(c.uses, 0) + x.d AS uses
+                   FROM count_delta x LEFT JOIN company_line_counts c USING (company_key, line_hash)""")
+    con.execute("""DELETE FROM company_line_counts c USING count_delta x
+                   WHERE c.company_key = x.company_key AND c.line_hash = x.line_hash""")
+    con.execute("INSERT INTO company_line_counts SELECT * FROM count_new WHERE uses > 0")
+    con.execute("DROP TABLE count_delta; DROP TABLE count_new")
 
 
 def refresh_boilerplate(con: duckdb.DuckDBPyConnection, analysis_key: str, since_batch: int | None) -> None:
@@ -85,10 +122,9 @@ def refresh_boilerplate(con: duckdb.DuckDBPyConnection, analysis_key: str, since
         CREATE OR REPLACE TEMP TABLE boilerplate_now AS
         WITH sizes AS (SELECT company_key, count(*) AS n FROM posting_line_state
                        WHERE company_key IN (SELECT company_key FROM affected)
-                       GROUP BY ALL HAVING count(*) >= {MIN_COMPANY_POSTINGS}),
-             repeats AS (SELECT company_key, line_hash, count(*) AS uses FROM posting_lines
-                         WHERE company_key IN (SELECT company_key FROM sizes) GROUP BY ALL)
-        SELECT company_key, line_hash FROM repeats JOIN sizes USING (company_key) WHERE 2 * uses >= n""")
+                       GROUP BY ALL HAVING count(*) >= {MIN_COMPANY_POSTINGS})
+        SELECT c.company_key, c.line_hash FROM company_line_counts c JOIN sizes USING (company_key)
+        WHERE 2 * c.uses >= sizes.n""")
     con.execute("""
         CREATE OR REPLACE TEMP TABLE boilerplate_diff AS
         (SELECT company_key, line_hash FROM boilerplate_now
@@ -108,7 +144,8 @@ def refresh_boilerplate(con: duckdb.DuckDBPyConnection, analysis_key: str, since
     con.execute("DROP TABLE boilerplate_now; DROP TABLE boilerplate_diff; DROP TABLE affected")
 
 
-def analysed_text_sql(include_boilerplate: bool, ids_sql: str, analysis_key: str) -> tuple[str, dict[str, object]]:
+def analysed_text_sql(include_boilerplate: bool, ids_sql: str, analysis_key: str,
+                      texts: str = "postings") -> tuple[str, dict[str, object]]:
     """SELECT posting_id, text, words (and its parameters): the text that is matched, for the posting ids
     `ids_sql` selects (a query with no parameters of its own).
 
@@ -116,14 +153,14 @@ def analysed_text_sql(include_boilerplate: bool, ids_sql: str, analysis_key: str
     are present). With it: the posting's text followed by the source-marked boilerplate.
     """
     if include_boilerplate:
-        return _WITH_BOILERPLATE.format(ids=ids_sql), {}
-    return _WITHOUT_BOILERPLATE.format(ids=ids_sql, hash=LINE_HASH), {"key": analysis_key}
+        return _WITH_BOILERPLATE.format(ids=ids_sql, texts=texts), {}
+    return _WITHOUT_BOILERPLATE.format(ids=ids_sql, hash=LINE_HASH, texts=texts), {"key": analysis_key}
 
 
 _WITH_BOILERPLATE = """
             SELECT p.posting_id, if(coalesce(p.boilerplate, '') = '', p.text, p.text || chr(10) || p.boilerplate) AS text,
                    s.text_words + s.boilerplate_words AS words
-            FROM postings p JOIN posting_line_state s USING (posting_id)
+            FROM {texts} p JOIN posting_line_state s USING (posting_id)
             WHERE p.posting_id IN ({ids})"""
 
 _WITHOUT_BOILERPLATE = """
@@ -138,5 +175,5 @@ _WITHOUT_BOILERPLATE = """
                   array_to_string(list_filter(string_split(p.text, chr(10)),
                                               lambda line: NOT list_contains(r.hashes, {hash}(line))), chr(10))) AS text,
                s.text_words - coalesce(r.words, 0) AS words
-        FROM postings p JOIN posting_line_state s USING (posting_id) LEFT JOIN removed r USING (posting_id)
+        FROM {texts} p JOIN posting_line_state s USING (posting_id) LEFT JOIN removed r USING (posting_id)
         WHERE p.posting_id IN (SELECT * FROM ids)"""

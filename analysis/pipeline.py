@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 import duckdb
 
-from analysis.boilerplate import analysed_text_sql, refresh_boilerplate, refresh_lines
+from analysis.boilerplate import analysed_text_sql, refresh_boilerplate, refresh_lines, stage_texts
 from analysis.lexicon import Lexicon
 from analysis.match import build_scanner, match_postings
 
@@ -50,7 +50,8 @@ def analyse(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, include_boilerplat
         if not include_boilerplate:
             refresh_boilerplate(con, key, _seen_batch(con, key))
         rematched = _rematch(con, lexicon, key, include_boilerplate)
-        total = _record_run(con, lexicon, key, include_boilerplate, rematched, now or datetime.utcnow(), batch)
+        now = now or datetime.now(timezone.utc).replace(tzinfo=None)
+        total = _record_run(con, lexicon, key, include_boilerplate, rematched, now, batch)
         _prune(con)
         con.commit()
     except Exception:
@@ -77,12 +78,13 @@ def _rematch(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, key: str, include
         {changed}""", {"key": key})
     count = int(con.execute("SELECT count(*) FROM rematch").fetchall()[0][0])
     if count:
-        sql, params = analysed_text_sql(include_boilerplate, "SELECT posting_id FROM rematch", key)
+        texts = stage_texts(con, "SELECT posting_id FROM rematch")
+        sql, params = analysed_text_sql(include_boilerplate, "SELECT posting_id FROM rematch", key, texts)
         # A view, not a table: the text is read from `postings` by the scan, never copied.
         con.execute(f"CREATE OR REPLACE TEMP VIEW analysis_input AS {_inline(sql, params)}")
         match_postings(con, build_scanner(lexicon))
         _store_results(con, lexicon, key)
-        con.execute("DROP VIEW analysis_input; DROP TABLE found; DROP TABLE found_kinds")
+        con.execute("DROP VIEW analysis_input; DROP TABLE found; DROP TABLE found_kinds; DROP TABLE IF EXISTS staged_texts")
     con.execute("DROP TABLE rematch")
     return count
 
