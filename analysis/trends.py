@@ -65,9 +65,10 @@ def trend_row(start: date, series: str, postings: int, matches: int, mentions: i
               query: TrendQuery, group: str = "") -> TrendRow:
     """One row from counts: share, interval, rate per 10,000 words and the low-count flag."""
     low, high = wilson_interval(matches, postings)
-    return TrendRow(
+    share = matches / postings if postings else 0.0
+    return TrendRow(  # min/max: rounding must never put the share outside its own interval
         period=period_label(start, query.by), start=start, series=series, postings=postings, matches=matches,
-        share=matches / postings if postings else 0.0, ci_low=low, ci_high=high,
+        share=share, ci_low=min(low, share), ci_high=max(high, share),
         per_10k_words=10000.0 * mentions / words if words else 0.0,
         low_count=postings < query.min_postings, group=group)
 

@@ -111,3 +111,23 @@ def test_user_values_are_parameters_not_sql(db):
     out = io.StringIO()
     assert main(["--db", str(db), "-q", "trends", "--company", "x' OR 1=1 --", "--format", "csv"], out=out) == 0
     assert out.getvalue().strip() == ",".join(CSV_COLUMNS)
+
+
+def test_chart_command_writes_charts_and_report(db, tmp_path):
+    out, err = tmp_path / "reports", io.StringIO()
+    assert main(["--db", str(db), "-q", "chart", "--out", str(out), "--by", "quarter", "--lexicon", "extended"],
+                out=io.StringIO(), err=err) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["groups.png", "groups.svg", "index.html", "share.png", "share.svg", "terms.png", "terms.svg"]
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "extended" in page and "work-life balance" in page
+
+
+def test_chart_series_split_by_source_family(db):
+    from jobtone.commands.chart import chart_series
+    with store.opened(db) as con:
+        key = analyse(con, load_lexicon(), now=SEEN).analysis_key
+        series = chart_series(con, TrendQuery(key, by="year"))
+    assert {r.group for r in series["groups"]} == {"boards", "hn"}
+    assert {r.series for r in series["terms"]} >= {"flexible", "discipline"}
+    assert all(r.group == "" for r in series["share"])
