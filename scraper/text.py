@@ -20,40 +20,62 @@ SKIP_TAGS = frozenset({"script", "style", "template", "noscript", "head", "title
 
 
 class _TextCollector(HTMLParser):
-    def __init__(self) -> None:
+    """Collects text, one line per block; text inside a `<div>` with one of `aside_classes` goes to `aside`."""
+
+    def __init__(self, aside_classes: frozenset[str] = frozenset()) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self.aside: list[str] = []
+        self.aside_classes = aside_classes
+        self.aside_depth = 0  # open <div>s since entering an aside block; 0 = not in one
         self.skipping = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in SKIP_TAGS:
             self.skipping += 1
-        elif tag in BLOCK_TAGS:
-            self.parts.append("\n")
+            return
+        if tag == "div" and self.aside_classes:
+            if self.aside_depth:
+                self.aside_depth += 1
+            elif self.aside_classes.intersection((dict(attrs).get("class") or "").split()):
+                self.aside_depth = 1
+        if tag in BLOCK_TAGS:
+            self._out().append("\n")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in BLOCK_TAGS:
-            self.parts.append("\n")
+            self._out().append("\n")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in SKIP_TAGS:
             self.skipping = max(0, self.skipping - 1)
         elif tag in BLOCK_TAGS:
-            self.parts.append("\n")
+            self._out().append("\n")
+            if tag == "div" and self.aside_depth:
+                self.aside_depth -= 1
 
     def handle_data(self, data: str) -> None:
         if not self.skipping:
-            self.parts.append(data)
+            self._out().append(data)
+
+    def _out(self) -> list[str]:
+        return self.aside if self.aside_depth else self.parts
 
 
 def html_to_text(markup: str | None) -> str:
     """Plain, normalised text of an HTML fragment; every block element ends a line."""
+    return html_to_text_and_aside(markup)[0]
+
+
+def html_to_text_and_aside(markup: str | None, aside_classes: frozenset[str] = frozenset()) -> tuple[str, str]:
+    """(text, aside): like `html_to_text`, with the text of `<div>`s carrying one of `aside_classes`
+    (e.g. Greenhouse's board-wide `content-intro`) returned apart, in one pass over the markup."""
     if not markup:
-        return ""
-    collector = _TextCollector()
+        return "", ""
+    collector = _TextCollector(aside_classes)
     collector.feed(markup)
     collector.close()
-    return normalize("".join(collector.parts))
+    return normalize("".join(collector.parts)), normalize("".join(collector.aside))
 
 
 def unescaped_html_to_text(escaped: str | None) -> str:

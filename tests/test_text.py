@@ -2,7 +2,7 @@
 
 import pytest
 
-from scraper.text import html_to_text, normalize, repair_mojibake, unescaped_html_to_text
+from scraper.text import html_to_text, html_to_text_and_aside, normalize, repair_mojibake, unescaped_html_to_text
 
 
 @pytest.mark.parametrize("markup, expected", [
@@ -37,3 +37,12 @@ def test_repair_mojibake(bad, good):
 
 def test_nfkc_folds_ligatures_and_spaces():
     assert normalize("\ufb02exible\u00a0hours  \t here") == "flexible hours here"
+
+
+def test_aside_blocks_are_split_out_in_the_same_pass():
+    markup = ('<div class="content-intro"><p>About us</p><div><p>flexible hours</p></div></div>'
+              '<p>The role</p><div class="x content-conclusion">EEO</div><p>Apply</p>')
+    text, aside = html_to_text_and_aside(markup, frozenset({"content-intro", "content-conclusion"}))
+    assert text == "The role\nApply"
+    assert aside == "About us\nflexible hours\nEEO"
+    assert html_to_text_and_aside(markup) == (html_to_text(markup), "")

@@ -18,21 +18,19 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from bs4 import BeautifulSoup
-
 from scraper.dates import parse_iso
 from scraper.errors import BadResponse, ConfigError, ParseError
 from scraper.http import HostLimit
 from scraper.posting import Posting, raw_json
 from scraper.sources.base import Board, FetchContext
-from scraper.text import html_to_text, normalize
+from scraper.text import html_to_text_and_aside, normalize
 
 NAME = "greenhouse"
 ROOT = "https://boards-api.greenhouse.io"
 COMPLETE = True
 HOST_LIMIT: HostLimit | None = None  # one request per board; no documented or observed limit
 
-BOILERPLATE_CLASSES = ("content-intro", "content-conclusion")
+BOILERPLATE_CLASSES = frozenset({"content-intro", "content-conclusion"})
 DATE_FIELDS = ("first_published", "updated_at")  # in order of trust
 
 
@@ -66,13 +64,7 @@ def metadata_filter(board: Board) -> Mapping[str, Any]:
 
 def split_content(escaped: str | None) -> tuple[str, str]:
     """(job text, board boilerplate) of a job's once-escaped HTML `content`."""
-    soup = BeautifulSoup(html.unescape(escaped or ""), "html.parser")
-    blocks = [div for div in soup.find_all("div", class_=BOILERPLATE_CLASSES)
-              if not div.find_parent("div", class_=BOILERPLATE_CLASSES)]  # nested ones go with their parent
-    boilerplate = "\n".join(html_to_text(str(div)) for div in blocks)
-    for div in blocks:
-        div.extract()
-    return html_to_text(str(soup)), normalize(boilerplate)
+    return html_to_text_and_aside(html.unescape(escaped or ""), BOILERPLATE_CLASSES)
 
 
 def _jobs(doc: Any) -> list[dict[str, Any]]:
