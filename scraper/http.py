@@ -51,6 +51,7 @@ class HttpSettings:
     default_limit: HostLimit = HostLimit()
     host_limits: Mapping[str, HostLimit] = field(default_factory=dict)
     max_bytes: int = 64 * 1024 * 1024
+    max_seconds: float = 300.0  # a whole response, however slowly it drips, must arrive within this
     user_agent: str = USER_AGENT
 
 
@@ -172,7 +173,7 @@ class Client:
                 raise FetchError(url, "too many redirects") from exc
             except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
                     requests.exceptions.ContentDecodingError) as exc:
-                raise FetchError(url, f"connection failed: {type(exc).__name__}") from exc
+                raise FetchError(url, f"connection failed: {_connection_problem(exc)}") from exc
 
     def _read_capped(self, raw: requests.Response, url: str) -> bytes:
         cap = self.settings.max_bytes
@@ -180,7 +181,10 @@ class Client:
         if declared.isdigit() and int(declared) > cap:
             raise BadResponse(url, f"response of {int(declared):,} bytes is over the {cap:,}-byte cap", raw.status_code)
         chunks, size = [], 0
+        deadline = time.monotonic() + self.settings.max_seconds
         for chunk in raw.iter_content(chunk_size=256 * 1024):  # decompressed bytes: caps gzip bombs too
+            if time.monotonic() > deadline:  # the read timeout only bounds each read, not a dripping body
+                raise FetchError(url, f"response took longer than {self.settings.max_seconds:.0f}s")
             size += len(chunk)
             if size > cap:
                 raise BadResponse(url, f"response is over the {cap:,}-byte cap", raw.status_code)
@@ -216,6 +220,19 @@ def retry_after_seconds(value: str | None) -> float | None:
         return None
 
 
+def _connection_problem(exc: Exception) -> str:
+    text = str(exc).lower()
+    if "refused" in text:
+        return "connection refused"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError) or "incomplete" in text or "reset" in text:
+        return "the connection closed mid-body"
+    if isinstance(exc, requests.exceptions.ContentDecodingError):
+        return "the compressed body is corrupt"
+    if "name or service not known" in text or "nodename nor servname" in text or "resolution" in text:
+        return "the host name does not resolve"
+    return type(exc).__name__
+
+
 def _retryable(exc: FetchError) -> bool:
     return not isinstance(exc, BadResponse) and "non-HTTP" not in exc.reason
 
@@ -240,7 +257,7 @@ def decode_json(response: Response, expect: type | tuple[type, ...] = (dict, lis
     except UnicodeDecodeError as exc:
         raise BadResponse(response.url, f"body is not valid UTF-8 at byte {exc.start}", response.status) from exc
     except json.JSONDecodeError as exc:
-        raise BadResponse(response.url, f"invalid or truncated JSON ({exc.msg} at char {exc.pos})", response.status) from exc
+        raise BadResponse(response.url, f"invalid or truncated JSON ({exc.msg}: char {exc.pos})", response.status) from exc
     if not isinstance(data, expect):
         raise BadResponse(response.url, f"unexpected JSON shape: a {type(data).__name__}", response.status)
     return data

@@ -36,6 +36,7 @@ class Reply:
     headers: Mapping[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before answering (a read timeout when longer than the client's)
     fault: str = ""  # "" | "reset" (half the body, then close) | "truncate" (short body) | "close" (no answer)
+    drip: float = 0.0  # seconds between 64 KiB pieces of the body (a slow server)
 
     @classmethod
     def file(cls, name: str, status: int = 200, content_type: str = "application/json", **kw: Any) -> Reply:
@@ -151,6 +152,12 @@ class ReplayServer:
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)
                     return
-                self.wfile.write(reply.body)
+                if not reply.drip:
+                    self.wfile.write(reply.body)
+                    return
+                for start in range(0, len(reply.body), 65536):
+                    self.wfile.write(reply.body[start:start + 65536])
+                    self.wfile.flush()
+                    time.sleep(reply.drip)
 
         return Handler

@@ -119,3 +119,16 @@ def test_retry_after_parsing():
     assert retry_after_seconds(None) is None
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
     assert retry_after_seconds("soon") is None
+
+
+def test_refused_connection_is_named(server):
+    client, _ = fast_client(retries=0)
+    with pytest.raises(FetchError, match="connection refused"):
+        client.get("http://127.0.0.1:9/nothing")
+
+
+def test_a_body_that_drips_past_the_deadline_fails(server):
+    server.route("/x", Reply.json(["x" * 2_000_000], drip=0.05))
+    client, _ = fast_client(retries=0, max_seconds=0.3)
+    with pytest.raises(FetchError, match="longer than"):
+        client.get(server.url + "/x")
