@@ -9,6 +9,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TextIO
 
+from scraper.text import printable
+
 FORMATS = ("table", "csv", "json")
 
 
@@ -38,7 +40,7 @@ def write_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], out: Text
 
 def _cell(value: Any, max_width: int) -> str:
     text = "" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
-    text = text.replace("\n", " ").replace("\t", " ")
+    text = printable(text.replace("\n", " ").replace("\t", " "))
     return text if len(text) <= max_width else text[: max_width - 1] + "…"
 
 

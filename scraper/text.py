@@ -117,3 +117,13 @@ def _repair(match: re.Match[str]) -> str:
 def repair_mojibake(text: str) -> str:
     """Undo UTF-8 that was decoded as Windows-1252 or Latin-1 (`â€™` → `’`), sequence by sequence."""
     return _MOJIBAKE.sub(_repair, text)
+
+
+def printable(text: str) -> str:
+    """Control, format and line-separator characters as visible escapes (`\\x1b`), so scraped text printed
+    to a terminal can neither move the cursor nor split a line."""
+    return "".join(_visible(ch) if unicodedata.category(ch) in ("Cc", "Zl", "Zp", "Cf") else ch for ch in text)
+
+
+def _visible(ch: str) -> str:
+    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"

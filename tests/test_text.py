@@ -2,7 +2,9 @@
 
 import pytest
 
-from scraper.text import html_to_text, html_to_text_and_aside, normalize, repair_mojibake, unescaped_html_to_text
+from scraper.text import (
+    html_to_text, html_to_text_and_aside, normalize, printable, repair_mojibake, unescaped_html_to_text,
+)
 
 
 @pytest.mark.parametrize("markup, expected", [
@@ -46,3 +48,7 @@ def test_aside_blocks_are_split_out_in_the_same_pass():
     assert text == "The role\nApply"
     assert aside == "About us\nflexible hours\nEEO"
     assert html_to_text_and_aside(markup) == (html_to_text(markup), "")
+
+
+def test_printable_escapes_terminal_controls_only():
+    assert printable("red\x1b[31m\x07 é\u2028x") == "red\\x1b[31m\\x07 é\\u2028x"
