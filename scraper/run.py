@@ -116,6 +116,16 @@ class Loader:
         if not self.locked_by:
             self._write_pending_runs(None)
 
+    def mark_running(self, summary: RunSummary) -> None:
+        """A `running` row, so a run that is killed still shows in `jobtone runs` (replaced at the end)."""
+        record = run_record(summary)
+        record["run"].update(status="running", ended_at=None)
+        try:
+            with store.opened(self.db_path, wait=0) as con:
+                write_run_record(con, record)
+        except DatabaseLocked:
+            pass  # not worth waiting for: the final record is what counts
+
     def known(self) -> Known:
         """Stored fingerprints for detail-per-posting sources; empty when the database is busy or new."""
         try:
@@ -145,6 +155,7 @@ def scrape(config: Config, boards: Iterable[Board], *, command: str = "scrape",
     staging.clean_partial()
     loader = Loader(config, staging)
     loader.flush(wait=0)  # earlier runs' staged batches first, if the database is free right now
+    loader.mark_running(RunSummary(run_id, command, started, started, ()))
     known = loader.known()
     client = polite_client(config, boards)
     outcomes = []

@@ -101,10 +101,13 @@ def test_sql_answers_while_a_slow_scrape_runs(tmp_path, server):
         while server.hits(GH.format("slow")) == 0 and time.monotonic() < deadline:
             time.sleep(0.05)
         rows = sql_json(config, "SELECT count(*) AS n FROM postings")
+        running = sql_json(config, "SELECT status FROM runs ORDER BY started_at DESC LIMIT 1")
         assert scrape.poll() is None, "the scrape should still be waiting on the slow board"
         assert rows[0]["n"] >= 4
+        assert running == [{"status": "running"}]  # a run killed now would still show in `jobtone runs`
     finally:
         assert scrape.wait(timeout=30) == 0
+    assert sql_json(config, "SELECT status FROM runs ORDER BY started_at DESC LIMIT 1") == [{"status": "ok"}]
 
 
 def test_locked_database_keeps_fetched_postings_for_the_next_run(tmp_path, server):
