@@ -46,7 +46,8 @@ def analyse(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, include_boilerplat
     limit_memory(con)
     con.begin()
     try:
-        batch = refresh_lines(con)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE stale AS {_stale_sql(key)}")
+        batch = refresh_lines(con, also_stage="SELECT posting_id FROM stale")
         if not include_boilerplate:
             refresh_boilerplate(con, key, _seen_batch(con, key))
         rematched = _rematch(con, lexicon, key, include_boilerplate)
@@ -63,6 +64,13 @@ def analyse(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, include_boilerplat
     return stats
 
 
+def _stale_sql(key: str) -> str:
+    """Postings with no result for this key, or one computed on other wording (the key is a hex digest)."""
+    return f"""SELECT p.posting_id FROM postings p LEFT JOIN posting_analysis a
+               ON a.analysis_key = '{key}' AND a.posting_id = p.posting_id
+               WHERE a.posting_id IS NULL OR a.content_hash <> p.content_hash"""
+
+
 def limit_memory(con: duckdb.DuckDBPyConnection) -> None:
     """Bound DuckDB's memory on this connection (see MEMORY_LIMIT)."""
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
@@ -70,12 +78,7 @@ def limit_memory(con: duckdb.DuckDBPyConnection) -> None:
 
 def _rematch(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, key: str, include_boilerplate: bool) -> int:
     changed = "" if include_boilerplate else "UNION SELECT posting_id FROM boilerplate_changed"
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE rematch AS
-        SELECT p.posting_id FROM postings p LEFT JOIN posting_analysis a
-               ON a.analysis_key = $key AND a.posting_id = p.posting_id
-        WHERE a.posting_id IS NULL OR a.content_hash <> p.content_hash
-        {changed}""", {"key": key})
+    con.execute(f"CREATE OR REPLACE TEMP TABLE rematch AS SELECT posting_id FROM stale {changed}")
     count = int(con.execute("SELECT count(*) FROM rematch").fetchall()[0][0])
     if count:
         texts = stage_texts(con, "SELECT posting_id FROM rematch")
@@ -85,7 +88,7 @@ def _rematch(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, key: str, include
         match_postings(con, build_scanner(lexicon))
         _store_results(con, lexicon, key)
         con.execute("DROP VIEW analysis_input; DROP TABLE found; DROP TABLE found_kinds; DROP TABLE IF EXISTS staged_texts")
-    con.execute("DROP TABLE rematch")
+    con.execute("DROP TABLE rematch; DROP TABLE stale")
     return count
 
 
