@@ -6,7 +6,6 @@ postings whose stored counts show the term, newest first.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -15,6 +14,7 @@ import duckdb
 from analysis.boilerplate import analysed_text_sql
 from analysis.lexicon import Lexicon
 from analysis.match import build_scanner, locate_matches, match_postings
+from scraper.text import printable
 
 CONTEXT_CHARS = 60
 _ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
@@ -62,9 +62,8 @@ def kwic(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, analysis_key: str, in
 
 
 def escape(text: str) -> str:
-    """Control and line-separator characters as visible escapes, so one match stays on one line."""
-    return "".join(_ESCAPES.get(ch) or (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
-                   if unicodedata.category(ch) in ("Cc", "Zl", "Zp", "Cf") else ch for ch in text)
+    """Control and line-separator characters as visible escapes (`\\n`, `\\x07`), so one match stays on one line."""
+    return printable("".join(_ESCAPES.get(ch, ch) for ch in text))
 
 
 def format_lines(lines: list[KwicLine], width: int = CONTEXT_CHARS, show_status: bool = False) -> list[str]:
