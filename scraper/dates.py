@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
+from typing import Any
 
 _FRACTION = re.compile(r"(\.\d+)")
 
@@ -28,6 +30,15 @@ def parse_iso(value: str | None) -> datetime | None:
         return to_utc(datetime.fromisoformat(text))
     except ValueError:
         return None
+
+
+def first_date(record: Mapping[str, Any], fields: Sequence[str]) -> tuple[datetime | None, str]:
+    """The first of `fields` (in order of trust) that holds an ISO date, and its name; (None, "") if none."""
+    for field in fields:
+        when = parse_iso(record.get(field))
+        if when is not None:
+            return when, field
+    return None, ""
 
 
 def from_epoch_seconds(value: int | float | str | None) -> datetime | None:

@@ -62,6 +62,11 @@ class _TextCollector(HTMLParser):
         return self.aside if self.aside_depth else self.parts
 
 
+def as_str(value: object) -> str:
+    """A JSON value that should be a string, or "" when it is missing or of another type."""
+    return value if isinstance(value, str) else ""
+
+
 def html_to_text(markup: str | None) -> str:
     """Plain, normalised text of an HTML fragment; every block element ends a line."""
     return html_to_text_and_aside(markup)[0]

@@ -8,7 +8,6 @@ name its own posting; each such stand-in says so below.
 import json
 import tomllib
 
-import pytest
 
 from e2e import jobtone, query, sql_json, write_config
 from replay import Reply, fixture_bytes

@@ -24,7 +24,7 @@ from scraper.errors import BadResponse, ParseError
 from scraper.http import HostLimit
 from scraper.posting import Posting, raw_json
 from scraper.sources.base import Board, FetchContext
-from scraper.text import html_to_text, normalize
+from scraper.text import as_str, html_to_text, normalize
 
 NAME = "amazon"
 ROOT = "https://www.amazon.jobs"
@@ -150,10 +150,10 @@ def _without_seen(page: dict[str, Any], seen: set[str]) -> dict[str, Any]:
 # -- parsing -------------------------------------------------------------------------------------------
 
 def _posting(job: dict[str, Any], board: Board) -> Posting:
-    external_id, title = job.get("id_icims"), _str(job.get("title"))
+    external_id, title = job.get("id_icims"), as_str(job.get("title"))
     if not isinstance(external_id, (str, int)) or not str(external_id).strip() or not title:
         raise ParseError(NAME, f"a job without `id_icims` or `title`: {str(job)[:120]}")
-    text, boilerplate = split_boilerplate("<br/>".join(_str(job.get(field)) for field in TEXT_FIELDS))
+    text, boilerplate = split_boilerplate("<br/>".join(as_str(job.get(field)) for field in TEXT_FIELDS))
     posted_at = parse_english_long_date(job.get("posted_date"))
     return Posting(
         source=NAME,
@@ -164,7 +164,7 @@ def _posting(job: dict[str, Any], board: Board) -> Posting:
         posted_at=posted_at,
         date_source="posted_date" if posted_at else "",
         company=board.company or "Amazon",
-        location=normalize(_str(job.get("normalized_location")) or _str(job.get("location"))),
+        location=normalize(as_str(job.get("normalized_location")) or as_str(job.get("location"))),
         url=_public_url(job, str(external_id).strip()),
         boilerplate=boilerplate,
         raw=raw_json(job),
@@ -172,13 +172,9 @@ def _posting(job: dict[str, Any], board: Board) -> Posting:
 
 
 def _public_url(job: dict[str, Any], external_id: str) -> str:
-    path = _str(job.get("job_path"))
+    path = as_str(job.get("job_path"))
     return PUBLIC_SITE + path if path.startswith("/") else f"{PUBLIC_SITE}/en/jobs/{external_id}"
 
 
 def _error_of(doc: Any) -> str:
     return str(doc.get("error")) if isinstance(doc, dict) else f"a {type(doc).__name__}"
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""

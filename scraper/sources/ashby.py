@@ -16,7 +16,7 @@ from scraper.errors import BadResponse, ParseError
 from scraper.http import HostLimit
 from scraper.posting import Posting, raw_json
 from scraper.sources.base import Board, FetchContext
-from scraper.text import html_to_text, normalize
+from scraper.text import as_str, html_to_text, normalize
 
 NAME = "ashby"
 ROOT = "https://api.ashbyhq.com"
@@ -48,21 +48,17 @@ def _posting(job: dict[str, Any], board: Board) -> Posting:
     if not job.get("id"):
         raise ParseError(NAME, "a job without an `id`")
     posted_at = parse_iso(job.get("publishedAt"))
-    text = html_to_text(_str(job.get("descriptionHtml"))) or normalize(_str(job.get("descriptionPlain")))
+    text = html_to_text(as_str(job.get("descriptionHtml"))) or normalize(as_str(job.get("descriptionPlain")))
     return Posting(
         source=NAME,
         board=board.token,
         external_id=str(job["id"]),
-        title=normalize(_str(job.get("title"))),
+        title=normalize(as_str(job.get("title"))),
         text=text,
         posted_at=posted_at,
         date_source="publishedAt" if posted_at else "",
         company=board.company or board.token,
-        location=normalize(_str(job.get("location"))),
-        url=_str(job.get("jobUrl")),
+        location=normalize(as_str(job.get("location"))),
+        url=as_str(job.get("jobUrl")),
         raw=raw_json(job),
     )
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""

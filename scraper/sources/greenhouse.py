@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator, Mapping
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from scraper.dates import parse_iso
+from scraper.dates import first_date
 from scraper.errors import BadResponse, ConfigError, ParseError
 from scraper.http import HostLimit
 from scraper.posting import Posting, raw_json
 from scraper.sources.base import Board, FetchContext
-from scraper.text import html_to_text_and_aside, normalize
+from scraper.text import as_str, html_to_text_and_aside, normalize
 
 NAME = "greenhouse"
 ROOT = "https://boards-api.greenhouse.io"
@@ -90,32 +89,20 @@ def _has_value(actual: Any, wanted: Any) -> bool:
 def _posting(job: dict[str, Any], board: Board) -> Posting:
     if job.get("id") is None:
         raise ParseError(NAME, "a job without an `id`")
-    text, boilerplate = split_content(_str(job.get("content")))
-    posted_at, date_source = _posted(job)
+    text, boilerplate = split_content(as_str(job.get("content")))
+    posted_at, date_source = first_date(job, DATE_FIELDS)
     location = job.get("location") if isinstance(job.get("location"), dict) else {}
     return Posting(
         source=NAME,
         board=board.token,
         external_id=str(job["id"]),
-        title=normalize(_str(job.get("title"))),
+        title=normalize(as_str(job.get("title"))),
         text=text,
         posted_at=posted_at,
         date_source=date_source,
-        company=board.company or normalize(_str(job.get("company_name"))) or board.token,
-        location=normalize(_str(location.get("name"))),
-        url=_str(job.get("absolute_url")),
+        company=board.company or normalize(as_str(job.get("company_name"))) or board.token,
+        location=normalize(as_str(location.get("name"))),
+        url=as_str(job.get("absolute_url")),
         boilerplate=boilerplate,
         raw=raw_json(job),
     )
-
-
-def _posted(job: dict[str, Any]) -> tuple[datetime | None, str]:
-    for field in DATE_FIELDS:
-        when = parse_iso(job.get(field))
-        if when is not None:
-            return when, field
-    return None, ""
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""

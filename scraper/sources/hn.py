@@ -27,7 +27,7 @@ from scraper.errors import BadResponse, ParseError
 from scraper.http import Client, HostLimit
 from scraper.posting import Posting, raw_json
 from scraper.sources.base import Board, FetchContext
-from scraper.text import html_to_text, normalize
+from scraper.text import as_str, html_to_text, normalize
 
 NAME = "hn"
 ROOT = "https://hn.algolia.com"
@@ -134,7 +134,7 @@ def parse_threads(doc: Any) -> list[Thread]:
         raise ParseError(NAME, "expected a search response with a `hits` list")
     threads = []
     for hit in hits:
-        if not isinstance(hit, dict) or not HIRING_TITLE.search(_str(hit.get("title"))):
+        if not isinstance(hit, dict) or not HIRING_TITLE.search(as_str(hit.get("title"))):
             continue
         threads.append(_thread(hit))
     return threads
@@ -154,7 +154,7 @@ def parse_thread(doc: Any, board: Board) -> ThreadPosts:
             skipped += 1
         else:
             postings.append(posting)
-    return ThreadPosts(story_id, normalize(_str(doc.get("title"))), postings, skipped)
+    return ThreadPosts(story_id, normalize(as_str(doc.get("title"))), postings, skipped)
 
 
 def month_in_range(month: str, since: str | None, until: str | None) -> bool:
@@ -173,10 +173,10 @@ def company_and_title(first_line: str) -> tuple[str, str]:
 
 def _thread(hit: Mapping[str, Any]) -> Thread:
     story_id = _int(hit.get("objectID"), None) or _int(hit.get("story_id"), None)
-    posted_at = from_epoch_seconds(hit.get("created_at_i")) or parse_iso(_str(hit.get("created_at")))
+    posted_at = from_epoch_seconds(hit.get("created_at_i")) or parse_iso(as_str(hit.get("created_at")))
     if story_id is None or posted_at is None:
         raise ParseError(NAME, f"a thread without an id or date: {hit.get('title')!r}")
-    title = normalize(_str(hit.get("title")))
+    title = normalize(as_str(hit.get("title")))
     return Thread(story_id, title, posted_at, _title_month(title) or f"{posted_at:%Y-%m}",
                   _int(hit.get("num_comments"), 0) or 0)
 
@@ -192,7 +192,7 @@ def _comment_posting(child: Any, story_id: int, board: Board) -> Posting | None:
     if not isinstance(child, dict) or child.get("deleted") or child.get("dead"):
         return None
     comment_id = _int(child.get("id"), None)
-    text = html_to_text(_str(child.get("text")))
+    text = html_to_text(as_str(child.get("text")))
     if comment_id is None or not text or child.get("type", "comment") != "comment":
         return None
     posted_at, date_source = _comment_date(child)
@@ -208,7 +208,7 @@ def _comment_date(child: Mapping[str, Any]) -> tuple[datetime | None, str]:
     when = from_epoch_seconds(child.get("created_at_i"))
     if when is not None:
         return when, "created_at_i"
-    when = parse_iso(_str(child.get("created_at")))
+    when = parse_iso(as_str(child.get("created_at")))
     return (when, "created_at") if when else (None, "")
 
 
@@ -220,8 +220,3 @@ def _int(value: Any, default: int | None) -> int | None:
     if isinstance(value, str) and value.strip().isdigit():
         return int(value)
     return default
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-

@@ -19,7 +19,7 @@ from scraper.errors import ParseError
 from scraper.http import HostLimit
 from scraper.posting import Posting, raw_json
 from scraper.sources.base import Board, FetchContext
-from scraper.text import html_to_text, normalize
+from scraper.text import as_str, html_to_text, normalize
 
 NAME = "lever"
 ROOT = "https://api.lever.co"
@@ -47,10 +47,10 @@ def parse(doc: Any, board: Board) -> list[Posting]:
 
 def posting_text(item: dict[str, Any]) -> str:
     """The description, then each list's heading and bullets (which `descriptionPlain` leaves out)."""
-    parts = [normalize(_str(item.get("descriptionPlain"))) or html_to_text(_str(item.get("description")))]
+    parts = [normalize(as_str(item.get("descriptionPlain"))) or html_to_text(as_str(item.get("description")))]
     for block in item.get("lists") or []:
         if isinstance(block, dict):
-            parts += [normalize(_str(block.get("text"))), html_to_text(_str(block.get("content")))]
+            parts += [normalize(as_str(block.get("text"))), html_to_text(as_str(block.get("content")))]
     return "\n".join(part for part in parts if part)
 
 
@@ -63,17 +63,13 @@ def _posting(item: dict[str, Any], board: Board) -> Posting:
         source=NAME,
         board=board.token,
         external_id=str(item["id"]),
-        title=normalize(_str(item.get("text"))),
+        title=normalize(as_str(item.get("text"))),
         text=posting_text(item),
         posted_at=posted_at,
         date_source="createdAt" if posted_at else "",
         company=board.company or board.token,
-        location=normalize(_str(categories.get("location"))),
-        url=_str(item.get("hostedUrl")),
-        boilerplate=normalize(_str(item.get("additionalPlain"))) or html_to_text(_str(item.get("additional"))),
+        location=normalize(as_str(categories.get("location"))),
+        url=as_str(item.get("hostedUrl")),
+        boilerplate=normalize(as_str(item.get("additionalPlain"))) or html_to_text(as_str(item.get("additional"))),
         raw=raw_json(item),
     )
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""

@@ -9,16 +9,15 @@ preferred, `created_at` is the fallback and is recorded as such.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from scraper.dates import parse_iso
+from scraper.dates import first_date
 from scraper.errors import BadResponse, ParseError
 from scraper.http import HostLimit
 from scraper.posting import Posting, raw_json
 from scraper.sources.base import Board, FetchContext
-from scraper.text import html_to_text, normalize
+from scraper.text import as_str, html_to_text, normalize
 
 NAME = "recruitee"
 ROOT = "https://{token}.recruitee.com"
@@ -59,30 +58,18 @@ def parse(doc: Any, board: Board) -> list[Posting]:
 def _posting(offer: dict[str, Any], board: Board) -> Posting:
     if offer.get("id") is None:
         raise ParseError(NAME, "an offer without an `id`")
-    posted_at, date_source = _posted(offer)
-    texts = (html_to_text(_str(offer.get(field))) for field in TEXT_FIELDS)
+    posted_at, date_source = first_date(offer, DATE_FIELDS)
+    texts = (html_to_text(as_str(offer.get(field))) for field in TEXT_FIELDS)
     return Posting(
         source=NAME,
         board=board.token,
         external_id=str(offer["id"]),
-        title=normalize(_str(offer.get("title"))),
+        title=normalize(as_str(offer.get("title"))),
         text="\n".join(text for text in texts if text),
         posted_at=posted_at,
         date_source=date_source,
-        company=board.company or normalize(_str(offer.get("company_name"))) or board.token,
-        location=normalize(_str(offer.get("location"))),
-        url=_str(offer.get("careers_url")),
+        company=board.company or normalize(as_str(offer.get("company_name"))) or board.token,
+        location=normalize(as_str(offer.get("location"))),
+        url=as_str(offer.get("careers_url")),
         raw=raw_json(offer),
     )
-
-
-def _posted(offer: dict[str, Any]) -> tuple[datetime | None, str]:
-    for field in DATE_FIELDS:
-        when = parse_iso(offer.get(field))
-        if when is not None:
-            return when, field
-    return None, ""
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""

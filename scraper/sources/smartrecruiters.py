@@ -23,7 +23,7 @@ from scraper.errors import BadResponse, NotFound, ParseError
 from scraper.http import HostLimit
 from scraper.posting import Posting, raw_json
 from scraper.sources.base import Board, FetchContext
-from scraper.text import html_to_text, normalize
+from scraper.text import as_str, html_to_text, normalize
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ def _common(item: dict[str, Any], board: Board) -> dict[str, Any]:
         "source": NAME,
         "board": board.token,
         "external_id": str(item["id"]),
-        "title": normalize(_str(item.get("name"))),
+        "title": normalize(as_str(item.get("name"))),
         "posted_at": posted_at,
         "date_source": "releasedDate" if posted_at else "",
         "location": _location(item.get("location")),
@@ -126,8 +126,8 @@ def _full(item: dict[str, Any], detail: dict[str, Any], board: Board, doc: Any) 
         **_common(item, board),
         text=_sections_text(sections, TEXT_SECTIONS),
         boilerplate=_sections_text(sections, BOILERPLATE_SECTIONS),
-        company=board.company or normalize(_str(company.get("name"))) or board.token,
-        url=_str(detail.get("postingUrl")) or _public_url(item, board),
+        company=board.company or normalize(as_str(company.get("name"))) or board.token,
+        url=as_str(detail.get("postingUrl")) or _public_url(item, board),
         raw=raw_json(doc),
     )
 
@@ -138,17 +138,13 @@ def _public_url(item: dict[str, Any], board: Board) -> str:
 
 
 def _sections_text(sections: dict[str, Any], names: tuple[str, ...]) -> str:
-    parts = (html_to_text(_str(sections.get(name, {}).get("text"))) for name in names if sections.get(name))
+    parts = (html_to_text(as_str(sections.get(name, {}).get("text"))) for name in names if sections.get(name))
     return "\n".join(part for part in parts if part)
 
 
 def _location(location: Any) -> str:
     if not isinstance(location, dict):
         return ""
-    full = _str(location.get("fullLocation"))
-    parts = (_str(location.get(key)) for key in ("city", "region", "country"))
+    full = as_str(location.get("fullLocation"))
+    parts = (as_str(location.get(key)) for key in ("city", "region", "country"))
     return normalize(full or ", ".join(part for part in parts if part))
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""

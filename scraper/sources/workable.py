@@ -19,16 +19,15 @@ this source deserves a second look before trusting it.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from scraper.dates import parse_iso
+from scraper.dates import first_date
 from scraper.errors import BadResponse, ParseError
 from scraper.http import HostLimit
 from scraper.posting import Posting, raw_json
 from scraper.sources.base import Board, FetchContext
-from scraper.text import html_to_text, normalize
+from scraper.text import as_str, html_to_text, normalize
 
 NAME = "workable"
 ROOT = "https://apply.workable.com"
@@ -52,8 +51,8 @@ def parse(doc: Any, board: Board) -> list[Posting]:
     jobs = doc.get("jobs") if isinstance(doc, dict) else None
     if not isinstance(jobs, list) or not all(isinstance(job, dict) and job.get("shortcode") for job in jobs):
         raise ParseError(NAME, "expected an object with a `jobs` list of objects with a `shortcode`")
-    boilerplate = html_to_text(_str(doc.get("description")))
-    company = board.company or normalize(_str(doc.get("name"))) or board.token
+    boilerplate = html_to_text(as_str(doc.get("description")))
+    company = board.company or normalize(as_str(doc.get("name"))) or board.token
     try:
         return [_posting(group, board, company, boilerplate) for group in _by_shortcode(jobs)]
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
@@ -69,19 +68,19 @@ def _by_shortcode(jobs: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 
 def _posting(group: list[dict[str, Any]], board: Board, company: str, boilerplate: str) -> Posting:
     job = group[0]
-    posted_at, date_source = _posted(job)
-    texts = (html_to_text(_str(job.get(field))) for field in TEXT_FIELDS)
+    posted_at, date_source = first_date(job, DATE_FIELDS)
+    texts = (html_to_text(as_str(job.get(field))) for field in TEXT_FIELDS)
     return Posting(
         source=NAME,
         board=board.token,
         external_id=str(job["shortcode"]),
-        title=normalize(_str(job.get("title"))),
+        title=normalize(as_str(job.get("title"))),
         text="\n".join(text for text in texts if text),
         posted_at=posted_at,
         date_source=date_source,
         company=company,
         location="; ".join(dict.fromkeys(loc for entry in group for loc in _locations(entry))),
-        url=_str(job.get("url")) or _str(job.get("shortlink")) or _str(job.get("application_url")),
+        url=as_str(job.get("url")) or as_str(job.get("shortlink")) or as_str(job.get("application_url")),
         boilerplate=boilerplate,
         raw=raw_json(job if len(group) == 1 else group),  # every repeat, so no location is lost
     )
@@ -95,17 +94,5 @@ def _locations(job: dict[str, Any]) -> list[str]:
 
 
 def _place(entry: dict[str, Any]) -> str:
-    parts = (_str(entry.get(key)) for key in ("city", "region", "country"))
+    parts = (as_str(entry.get(key)) for key in ("city", "region", "country"))
     return normalize(", ".join(part for part in parts if part))
-
-
-def _posted(job: dict[str, Any]) -> tuple[datetime | None, str]:
-    for field in DATE_FIELDS:
-        when = parse_iso(job.get(field))
-        if when is not None:
-            return when, field
-    return None, ""
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""

@@ -34,7 +34,7 @@ from scraper.errors import BadResponse, ConfigError, NotFound, ParseError
 from scraper.http import HostLimit
 from scraper.posting import Posting, raw_json
 from scraper.sources.base import Board, FetchContext
-from scraper.text import html_to_text, normalize
+from scraper.text import as_str, html_to_text, normalize
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +205,7 @@ def _listed(item: dict[str, Any], board: Board, raw: str) -> Posting:
         text="",
         posted_at=None,  # `postedOn` is relative prose; the date comes from the detail
         company=board.company or tenant.tenant,
-        location=normalize(_str(item.get("locationsText"))),
+        location=normalize(as_str(item.get("locationsText"))),
         url=f"https://{tenant.host}/{tenant.site}{item['externalPath']}",
         raw=raw,
         fingerprint=fingerprint(item),
@@ -216,13 +216,13 @@ def _with_detail(posting: Posting, detail: Any, path: str) -> Posting:
     info = detail.get("jobPostingInfo") if isinstance(detail, dict) else None
     if not isinstance(info, dict) or not isinstance(info.get("jobDescription"), str):
         raise ParseError(NAME, f"{path}: the detail has no `jobPostingInfo.jobDescription`")
-    external_url = _str(info.get("externalUrl"))
+    external_url = as_str(info.get("externalUrl"))
     if external_url and not external_url.endswith(path):
         raise ParseError(NAME, f"{path}: the detail is for {external_url}")
     posted_at = parse_iso(info.get("startDate"))
     return replace(
         posting,
-        title=normalize(_str(info.get("title"))) or posting.title,
+        title=normalize(as_str(info.get("title"))) or posting.title,
         text=html_to_text(info["jobDescription"]),
         posted_at=posted_at,
         date_source="startDate" if posted_at else "",
@@ -239,7 +239,3 @@ def _detail_location(info: dict[str, Any]) -> str:
 
 def _is_path(value: Any) -> bool:
     return isinstance(value, str) and value.startswith("/")
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
