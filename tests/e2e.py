@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -58,3 +63,30 @@ def sql_json(config: Path, sql: str) -> list[dict]:
     code, out, err = jobtone("--config", str(config), "sql", "--format", "json", sql)
     assert code == 0, err
     return json.loads(out)
+
+
+def hold_database(db: Path, *, read_only: bool = False, seconds: float = 3600) -> subprocess.Popen:
+    """Another process holding the DuckDB file (as the DuckDB CLI or a notebook would): returns once it
+    holds it; it lets go after `seconds` or when `release` is called."""
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import duckdb, select, sys
+        con = duckdb.connect({str(db)!r}, read_only={read_only})
+        print("ready", flush=True)
+        select.select([sys.stdin], [], [], {seconds})
+        con.close()
+    """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "ready"
+    return holder
+
+
+def release(holder: subprocess.Popen) -> None:
+    holder.communicate("\n", timeout=30)
+
+
+@contextmanager
+def holding_database(db: Path, *, read_only: bool = False) -> Iterator[subprocess.Popen]:
+    holder = hold_database(db, read_only=read_only)
+    try:
+        yield holder
+    finally:
+        release(holder)

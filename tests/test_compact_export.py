@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
-import textwrap
 from datetime import datetime, timedelta
 
 import duckdb
 import pytest
 
-from e2e import board, jobtone, query, write_config
+from e2e import board, holding_database, jobtone, query, write_config
 from replay import Reply, ReplayServer, fixture_bytes
 from scraper.runlock import run_lock
 
@@ -100,18 +97,9 @@ def test_compact_waits_for_no_run(scraped, tmp_path):
 def test_compact_leaves_the_file_alone_when_someone_holds_it(scraped, tmp_path):
     db = tmp_path / "jobtone.duckdb"
     before = contents(db)
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
-        import duckdb, sys
-        con = duckdb.connect({str(db)!r}, read_only=True)
-        print("ready", flush=True)
-        sys.stdin.readline()
-    """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "ready"
+    with holding_database(db, read_only=True) as holder:
         code, _, err = jobtone("--config", str(scraped), "compact", "--wait", "0.3")
         assert code == 3 and f"PID {holder.pid}" in err
-    finally:
-        holder.communicate("\n", timeout=30)
     assert contents(db) == before and not list(tmp_path.glob("*.compact*"))
 
 

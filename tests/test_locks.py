@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import textwrap
 import time
 
 import pytest
 
-from e2e import board, jobtone, query, write_config
+from e2e import board, hold_database, jobtone, query, release, write_config
 from jobtone import commands
 from replay import Reply, ReplayServer
 from scraper.runlock import lock_path, read_holder
@@ -37,24 +36,6 @@ def wait_for(condition, timeout: float = 20.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out waiting"
         time.sleep(0.05)
-
-
-def hold_database(db, *, read_only: bool, seconds: float = 3600) -> subprocess.Popen:
-    """Another process holding the DuckDB file (as the DuckDB CLI or a notebook would): prints `ready` once it
-    holds it, lets go after `seconds` or when its stdin gets a line."""
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
-        import duckdb, select, sys
-        con = duckdb.connect({str(db)!r}, read_only={read_only})
-        print("ready", flush=True)
-        select.select([sys.stdin], [], [], {seconds})
-        con.close()
-    """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert holder.stdout.readline().strip() == "ready"
-    return holder
-
-
-def release(holder: subprocess.Popen) -> None:
-    holder.communicate("\n", timeout=30)
 
 
 def test_second_run_exits_at_once_naming_the_running_one(config, server, tmp_path):

@@ -2,10 +2,9 @@
 
 import subprocess
 import sys
-import textwrap
 import time
 
-from e2e import board, jobtone, query, sql_json, write_config
+from e2e import board, holding_database, jobtone, query, sql_json, write_config
 from replay import Reply
 
 GH = "/v1/boards/{}/jobs"
@@ -115,21 +114,12 @@ def test_locked_database_keeps_fetched_postings_for_the_next_run(tmp_path, serve
     config = write_config(tmp_path, server.url, board("greenhouse", "anthropic") + board("lever", "spotify"), lock_wait=0.5)
     db = tmp_path / "jobtone.duckdb"
     jobtone("--config", str(config), "sql", "SELECT 1")  # no database yet: a clear error, nothing created
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
-        import duckdb, sys
-        con = duckdb.connect({str(db)!r})
-        print("ready", flush=True)
-        sys.stdin.readline()
-    """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "ready"
+    with holding_database(db) as holder:
         code, _, err = jobtone("--config", str(config), "scrape")
         assert code == 3, err
         assert f"PID {holder.pid}" in err and "staged" in err
         staged = list((tmp_path / "jobtone.duckdb.staging").glob("*.jsonl"))
         assert len(staged) == 2
-    finally:
-        holder.communicate("\n")
     server.route(GH.format("anthropic"), Reply(503))  # the next run's own fetch fails: staged data must still land
     server.route(LEVER.format("spotify"), Reply(503))
     code, _, err = jobtone("--config", str(config), "scrape")

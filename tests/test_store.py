@@ -1,12 +1,10 @@
 """The store on real DuckDB files: schema, idempotent bulk loads, history, removal, locks."""
 
-import subprocess
-import sys
-import textwrap
 from datetime import datetime
 
 import pytest
 
+from e2e import holding_database
 from scraper import store
 from scraper.errors import DatabaseLocked
 from scraper.posting import Posting
@@ -104,16 +102,7 @@ def test_text_with_quotes_newlines_and_unicode_round_trips(tmp_path):
 def test_lock_held_by_another_process_is_named(tmp_path):
     db = tmp_path / "j.duckdb"
     store.connect(db).close()
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
-        import duckdb, sys, time
-        con = duckdb.connect({str(db)!r})
-        print("ready", flush=True)
-        sys.stdin.readline()
-    """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "ready"
+    with holding_database(db) as holder:
         with pytest.raises(DatabaseLocked) as info:
             store.connect(db, wait=0.3)
         assert f"PID {holder.pid}" in info.value.holder
-    finally:
-        holder.communicate("\n")
