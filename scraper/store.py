@@ -304,50 +304,47 @@ def merge_incoming(con: duckdb.DuckDBPyConnection, seen_at: datetime,
                    complete: Sequence[tuple[str, str]] = ()) -> LoadStats:
     """Merge the temp table `incoming` (INCOMING_COLUMNS) into `postings`; the caller owns the transaction.
 
-    New postings are inserted; changed ones replaced with their earlier wording kept in posting_history;
-    unchanged ones only get `last_seen_at` advanced; `seen_only` rows keep their stored wording.
+    Postings seen again with the same wording and metadata (and `seen_only` rows) only get `last_seen_at`
+    advanced, in place. New and changed postings are written by delete + insert; a change of wording keeps
+    the earlier one in posting_history. Stored text is never read except for postings whose wording changed.
     """
     con.execute("""
         CREATE OR REPLACE TEMP TABLE incoming AS
         SELECT * FROM incoming QUALIFY row_number() OVER (PARTITION BY posting_id ORDER BY seen_only) = 1""")
     con.execute("""
-        CREATE OR REPLACE TEMP TABLE merged AS
-        WITH joined AS (
-            SELECT i.*, p.posting_id IS NOT NULL AS known, (i.seen_only AND p.posting_id IS NOT NULL) AS keep,
-                   p.text AS p_text, p.boilerplate AS p_boilerplate, p.raw AS p_raw, p.title AS p_title,
-                   p.posted_at AS p_posted_at, p.date_source AS p_date_source, p.content_hash AS p_hash,
-                   p.first_seen_at, p.last_seen_at, p.changed_at AS p_changed_at, p.fingerprint AS p_fingerprint,
-                   p.url AS p_url
-            FROM incoming i LEFT JOIN postings p USING (posting_id)
-        )
-        SELECT posting_id, source, board, external_id, company,
-               if(keep, p_title, title) AS title, location, if(keep, p_url, url) AS url,
-               if(keep, p_text, coalesce(text, '')) AS text,
-               if(keep, p_boilerplate, coalesce(boilerplate, '')) AS boilerplate,
-               if(keep, coalesce(posted_at, p_posted_at), posted_at) AS posted_at,
-               if(keep AND posted_at IS NULL, p_date_source, date_source) AS date_source,
-               least(first_seen_at, $seen) AS first_seen_at,
-               greatest(last_seen_at, $seen) AS last_seen_at,
-               NULL::TIMESTAMP AS removed_at,
-               if(NOT known OR (NOT keep AND p_hash <> content_hash), $seen, p_changed_at) AS changed_at,
-               if(keep, p_hash, content_hash) AS content_hash,
-               if(keep, p_fingerprint, fingerprint) AS fingerprint,
-               if(keep, p_raw, raw) AS raw,
-               known, NOT keep AND known AND p_hash <> content_hash AS changed
-        FROM joined""", {"seen": seen_at})
+        CREATE OR REPLACE TEMP TABLE triage AS
+        SELECT i.posting_id, p.posting_id IS NOT NULL AS known,
+               p.posting_id IS NOT NULL AND (i.seen_only OR (
+                   i.content_hash = p.content_hash AND i.company IS NOT DISTINCT FROM p.company
+                   AND i.location IS NOT DISTINCT FROM p.location AND i.url IS NOT DISTINCT FROM p.url
+                   AND i.posted_at IS NOT DISTINCT FROM p.posted_at)) AS same,
+               p.posting_id IS NOT NULL AND NOT i.seen_only AND i.content_hash <> p.content_hash AS changed,
+               p.first_seen_at, p.changed_at
+        FROM incoming i
+        LEFT JOIN (SELECT posting_id, content_hash, company, location, url, posted_at, first_seen_at, changed_at
+                   FROM postings WHERE posting_id IN (SELECT posting_id FROM incoming)) p USING (posting_id)""")
     new, updated, unchanged = con.execute(
-        "SELECT count(*) FILTER (NOT known), count(*) FILTER (changed), count(*) FILTER (known AND NOT changed) FROM merged"
+        "SELECT count(*) FILTER (NOT known), count(*) FILTER (changed), count(*) FILTER (known AND NOT changed) FROM triage"
     ).fetchone()
     con.execute("""
-        INSERT INTO posting_history
-        SELECT p.posting_id, p.content_hash, p.title, p.text, p.boilerplate, p.changed_at, $seen
-        FROM postings p JOIN merged m USING (posting_id) WHERE m.changed""", {"seen": seen_at})
-    con.execute("DELETE FROM postings WHERE posting_id IN (SELECT posting_id FROM merged)")
-    con.execute("INSERT INTO postings BY NAME SELECT * EXCLUDE (known, changed) FROM merged")
+        UPDATE postings SET first_seen_at = least(first_seen_at, $seen), last_seen_at = greatest(last_seen_at, $seen),
+                            removed_at = NULL
+        WHERE posting_id IN (SELECT posting_id FROM triage WHERE same)""", {"seen": seen_at})
+    if updated:
+        con.execute("""
+            INSERT INTO posting_history
+            SELECT posting_id, content_hash, title, text, boilerplate, changed_at, $seen FROM postings
+            WHERE posting_id IN (SELECT posting_id FROM triage WHERE changed)""", {"seen": seen_at})
+    con.execute("DELETE FROM postings WHERE posting_id IN (SELECT posting_id FROM triage WHERE known AND NOT same)")
+    con.execute("""
+        INSERT INTO postings BY NAME
+        SELECT i.* EXCLUDE (seen_only), coalesce(least(t.first_seen_at, $seen), $seen) AS first_seen_at,
+               $seen AS last_seen_at, NULL::TIMESTAMP AS removed_at,
+               if(t.known AND NOT t.changed, t.changed_at, $seen) AS changed_at
+        FROM incoming i JOIN triage t USING (posting_id) WHERE NOT t.same""", {"seen": seen_at})
     removed = sum(_mark_removed(con, source, board, seen_at) for source, board in complete)
-    fetched = new + updated + unchanged
-    con.execute("DROP TABLE merged")
-    return LoadStats(fetched, new, updated, unchanged, removed)
+    con.execute("DROP TABLE triage")
+    return LoadStats(new + updated + unchanged, new, updated, unchanged, removed)
 
 
 def _mark_removed(con: duckdb.DuckDBPyConnection, source: str, board: str, seen_at: datetime) -> int:
