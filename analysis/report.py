@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from analysis.charts import ChartMeta, total_postings
-from analysis.series import TrendRow
+from analysis.series import ChartMeta, TrendRow, total_postings
 
 REPORT_NAME = "index.html"
 TABLE_OPEN_ROWS = 300

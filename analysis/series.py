@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 
+Z95 = 1.959963984540054  # two-sided 95% normal quantile
+DATE_BASES = ("posted", "seen")
+SeriesKey = tuple[str, str]  # (series, group)
 CSV_COLUMNS = ("period", "series", "postings", "matches", "share", "ci_low", "ci_high", "per_10k_words")
 
 
@@ -32,3 +37,108 @@ class TrendRow:
 
     def csv_values(self) -> tuple[object, ...]:
         return tuple(getattr(self, name) for name in CSV_COLUMNS)
+
+
+@dataclass(frozen=True)
+class ChartMeta:
+    """What every chart and report states about its data: lexicon, dates, boilerplate."""
+
+    lexicon_name: str
+    lexicon_version: str  # content hash of the lexicon
+    data_start: date | None
+    data_end: date | None
+    date_basis: str  # "posted" (the source's publish date) or "seen" (when we scraped it)
+    boilerplate_included: bool
+    generated_at: datetime
+    term_categories: tuple[tuple[str, str], ...] = ()  # (term, category), in lexicon order
+
+    def __post_init__(self) -> None:
+        if self.date_basis not in DATE_BASES:
+            raise ValueError(f"date_basis must be one of {DATE_BASES}, not {self.date_basis!r}")
+
+    def category_of(self, term: str) -> str:
+        """The category a term belongs to, or "" when the lexicon does not list it."""
+        return dict(self.term_categories).get(term, "")
+
+    def facts(self, postings: int) -> list[tuple[str, str]]:
+        """(label, value) pairs describing the data, shared by chart footers and the HTML report."""
+        start = self.data_start.isoformat() if self.data_start else "?"
+        end = self.data_end.isoformat() if self.data_end else "?"
+        return [
+            ("data", f"{start} to {end}" if self.data_start or self.data_end else "none"),
+            ("dates", f"{self.date_basis} date"),
+            ("boilerplate", "included" if self.boilerplate_included else "excluded"),
+            ("lexicon", f"{self.lexicon_name} {self.lexicon_version}"),
+            ("postings", f"n = {postings:,}"),
+            ("generated", self.generated_at.strftime("%Y-%m-%d %H:%M")),
+        ]
+
+
+def wilson_interval(matches: float, postings: float, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for matches/postings; (0, 1) when there are no postings."""
+    if postings <= 0:
+        return 0.0, 1.0
+    p = matches / postings
+    z2n = z * z / postings
+    centre = (p + z2n / 2) / (1 + z2n)
+    half = z * math.sqrt(p * (1 - p) / postings + z2n / (4 * postings)) / (1 + z2n)
+    low = 0.0 if matches <= 0 else max(0.0, centre - half)  # exact ends, free of rounding error
+    high = 1.0 if matches >= postings else min(1.0, centre + half)
+    return low, high
+
+
+def smooth_rows(rows: Iterable[TrendRow], window: int, centred: bool = True) -> list[TrendRow]:
+    """Moving average of counts over `window` rows of each series; share and interval recomputed.
+
+    Edges average the periods available. Counts on the returned rows are rounded to whole postings;
+    share and the Wilson interval use the exact averages (so the interval is that of one average
+    period, not of the pooled window: smoothing must not make the data look more certain).
+    """
+    if window < 1:
+        raise ValueError(f"smoothing window must be at least 1, not {window}")
+    by_key = group_series(rows)
+    if window == 1:
+        return [row for series in by_key.values() for row in series]
+    return [
+        _averaged(row, series[slice(*_window_bounds(i, len(series), window, centred))])
+        for series in by_key.values()
+        for i, row in enumerate(series)
+    ]
+
+
+def _window_bounds(i: int, length: int, window: int, centred: bool) -> tuple[int, int]:
+    before = window // 2 if centred else window - 1
+    after = window - 1 - before
+    return max(0, i - before), min(length, i + after + 1)
+
+
+def _averaged(row: TrendRow, window: Sequence[TrendRow]) -> TrendRow:
+    postings = sum(r.postings for r in window) / len(window)
+    matches = sum(r.matches for r in window) / len(window)
+    low, high = wilson_interval(matches, postings)
+    return replace(
+        row, postings=round(postings), matches=round(matches),
+        share=matches / postings if postings else 0.0, ci_low=low, ci_high=high,
+        per_10k_words=sum(r.per_10k_words for r in window) / len(window),
+    )
+
+
+def group_series(rows: Iterable[TrendRow]) -> dict[SeriesKey, list[TrendRow]]:
+    """Rows split by (series, group), each list ordered by period start."""
+    by_key: dict[SeriesKey, list[TrendRow]] = {}
+    for row in rows:
+        by_key.setdefault((row.series, row.group), []).append(row)
+    return {key: sorted(series, key=lambda r: r.start) for key, series in by_key.items()}
+
+
+def total_postings(rows: Iterable[TrendRow]) -> dict[date, int]:
+    """Postings per period start, summed over groups; every series of a period repeats the count.
+
+    An unsplit row (group "") already counts everyone, so split rows of that period are not added.
+    """
+    per_group = {(row.start, row.group): row.postings for row in rows}
+    totals: dict[date, int] = {}
+    for (start, group), postings in sorted(per_group.items()):
+        if not group or (start, "") not in per_group:
+            totals[start] = totals.get(start, 0) + postings
+    return totals

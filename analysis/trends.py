@@ -3,17 +3,15 @@ and mentions per 10,000 words — computed in SQL from the stored counts, finish
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import duckdb
 
-from analysis.series import TrendRow
+from analysis.series import TrendRow, wilson_interval
 from scraper.errors import ConfigError
 
-Z95 = 1.959963984540054
 PERIODS = ("month", "quarter", "year")
 DATE_BASES = {"posted": "p.posted_at", "seen": "p.first_seen_at"}
 MIN_POSTINGS = 30
@@ -39,17 +37,6 @@ class TrendQuery:
             raise ConfigError(f"--by must be one of {', '.join(PERIODS)}")
         if self.date_basis not in DATE_BASES:
             raise ConfigError(f"--date must be one of {', '.join(DATE_BASES)}")
-
-
-def wilson_interval(matches: int, postings: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval for matches/postings; (0, 1) when there are no postings."""
-    if postings <= 0:
-        return 0.0, 1.0
-    p = matches / postings
-    z2n = z * z / postings
-    centre = (p + z2n / 2) / (1 + z2n)
-    half = z * math.sqrt(p * (1 - p) / postings + z2n / (4 * postings)) / (1 + z2n)
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def period_label(start: date, by: str) -> str:

@@ -9,16 +9,13 @@ from datetime import date, datetime
 import pytest
 from matplotlib.figure import Figure
 
+from analysis.series import ChartMeta, smooth_rows, total_postings, wilson_interval
 from analysis.charts import (
-    ChartMeta,
     by_group_chart,
     date_ticks,
     legend_columns,
     share_chart,
-    smooth_rows,
     term_grid,
-    total_postings,
-    wilson_interval,
     write_charts,
 )
 from analysis.series import TrendRow

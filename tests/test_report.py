@@ -6,7 +6,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from html.parser import HTMLParser
 
-from analysis.charts import ChartMeta, wilson_interval, write_charts
+from analysis.charts import write_charts
+from analysis.series import ChartMeta, wilson_interval
 from analysis.report import LexiconTerm, lexicon_term, write_report
 from analysis.series import TrendRow
 

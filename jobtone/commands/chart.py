@@ -16,10 +16,9 @@ from pathlib import Path
 
 import duckdb
 
-from analysis.charts import ChartMeta, write_charts
 from analysis.lexicon import Lexicon
 from analysis.report import write_report
-from analysis.series import TrendRow
+from analysis.series import ChartMeta, TrendRow
 from analysis.trends import DATE_BASES, MIN_POSTINGS, PERIODS, TrendQuery, data_range, trend_rows
 from jobtone.commands.analysis_options import add_analysis_options, analysed
 
@@ -49,6 +48,8 @@ def analyse_and_report(ctx, lexicon_arg: str | None, include_boilerplate: bool, 
                        by: str = "month", smooth: int = 1, date_basis: str = "posted",
                        min_postings: int = MIN_POSTINGS) -> list[Path]:
     """Analyse what is new, then write the charts and index.html into `out_dir`; returns the files written."""
+    from analysis.charts import write_charts  # matplotlib: imported only to draw (it costs ~0.6 s at start-up)
+
     with analysed(ctx, lexicon_arg, include_boilerplate) as (con, lexicon, stats):
         query = TrendQuery(stats.analysis_key, by, date_basis=date_basis, min_postings=min_postings)
         rows_by_kind = chart_series(con, query)
