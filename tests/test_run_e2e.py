@@ -42,6 +42,11 @@ def test_run_isolates_failures_and_records_everything(tmp_path, server):
     assert "nosuchboard" in err and "palantir" in err
     run = sql_json(config, "SELECT status, failures, fetched, new FROM runs")
     assert run == [{"status": "partial", "failures": 2, "fetched": 10, "new": 10}]
+    # ... then analysed and charted into reports/ of the working directory
+    assert query(db, "SELECT count(*) FROM posting_analysis") == [(10,)]
+    for name in ("share.png", "share.svg", "terms.png", "groups.png", "index.html"):
+        assert (tmp_path / "reports" / name).stat().st_size > 1000, name
+    assert (tmp_path / "reports" / "share.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_load_twice_changes_nothing_but_last_seen(tmp_path, server):

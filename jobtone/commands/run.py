@@ -1,14 +1,23 @@
-"""The main job: scrape everything configured into the database.
+"""The main job: scrape everything configured, analyse what is new, write charts and report.
 
-Safe to re-run and to schedule (cron/systemd): loading is idempotent, a failing source never stops the
-others, and a locked database keeps what was fetched for the next run."""
+Safe to re-run and to schedule (cron/systemd; see `jobtone schedule`): loading is idempotent, a failing
+source never stops the others, a locked database keeps what was fetched for the next run, and only one
+run goes at a time (a second exits with code 4). Each run's whole log also goes to data/logs/.
+
+Examples:
+  jobtone run
+  jobtone run --lexicon extended --out reports/extended"""
 
 from __future__ import annotations
 
 import argparse
 import logging
+from pathlib import Path
 
+from jobtone.commands.analysis_options import add_analysis_options
+from jobtone.commands.chart import DEFAULT_OUT, analyse_and_report
 from jobtone.commands.scrape import exit_code, scrape_boards
+from scraper.errors import DatabaseLocked, JobtoneError
 from scraper.housekeeping import run_log
 from scraper.runlock import run_lock
 
@@ -17,15 +26,31 @@ log = logging.getLogger("jobtone")
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
+                        help="where the charts and index.html go (default: reports)")
+    add_analysis_options(parser)
 
 
 def run(args: argparse.Namespace, ctx) -> int:
-    # Each run's log also goes to data/logs/ (from the lock's note on a stale holder on); one run at a time:
-    # a second one exits with code 4 at once.
     with run_log(ctx.db_path, ctx.now(), NAME) as log_file, run_lock(ctx.db_path, NAME):
         log.info("jobtone run: database %s, log %s", ctx.db_path, log_file)
         summary = scrape_boards(ctx, list(ctx.config.boards), "run")
         code = exit_code(summary, ctx)
+        if not summary.locked_by:
+            code = max(code, report(args, ctx))
         log.info("jobtone run finished with exit code %d (%s)", code, summary.status)
     return code
+
+
+def report(args: argparse.Namespace, ctx) -> int:
+    """Analyse and chart; a failure here is reported but never undoes the scrape."""
+    try:
+        written = analyse_and_report(ctx, args.lexicon, args.include_boilerplate, args.out)
+    except DatabaseLocked as exc:
+        log.warning("analysis skipped: %s; the next run catches up", exc)
+        return 3
+    except JobtoneError as exc:
+        log.error("analysis failed: %s", exc)
+        return 1
+    log.info("charts and report: %d files in %s (open %s)", len(written), args.out, args.out / "index.html")
+    return 0
