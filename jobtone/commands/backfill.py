@@ -38,7 +38,6 @@ def register(parser: argparse.ArgumentParser) -> None:
     hn = kinds.add_parser("hn", help='Hacker News "Ask HN: Who is hiring?" threads')
     hn.add_argument("--since", type=_month, metavar="YYYY-MM", help="first thread month (default: the first, 2011-04)")
     hn.add_argument("--until", type=_month, metavar="YYYY-MM", help="last thread month (default: the latest)")
-    hn.add_argument("--author", default="whoishiring", help=argparse.SUPPRESS)
     wayback = kinds.add_parser("wayback", help="Wayback Machine captures of a board API URL or a career page")
     wayback.add_argument("url", metavar="URL", help="the URL whose captures to load (`URL/*` for a prefix)")
     wayback.add_argument("--from", dest="year_from", type=_year, metavar="YYYY", help="first year of captures")
@@ -51,8 +50,7 @@ def run(args: argparse.Namespace, ctx) -> int:
 
 def run_hn(args: argparse.Namespace, ctx) -> int:
     report = _Report(ctx, "hn threads")
-    summary = backfill_hn(ctx.config, since=args.since, until=args.until, author=args.author,
-                          on_plan=report.plan, on_step=report.step)
+    summary = backfill_hn(ctx.config, since=args.since, until=args.until, on_plan=report.plan, on_step=report.step)
     report.close(summary, "threads", "comments skipped (deleted, dead or empty)")
     return exit_code(summary, ctx)
 
