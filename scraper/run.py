@@ -199,8 +199,7 @@ def fetch_board(client: Client, config: Config, board: Board, staging: Staging, 
     ctx = FetchContext(client, config.api_root(board.ats), seen_at, config.api, lambda: known.get((board.ats, board.token), {}))
     base = BoardOutcome(board.ats, board.token, board.company, started, started, "failed", url=ctx.root)
     try:
-        postings = list(collect(source, ctx, board))
-        batch, n = staging.stage(postings, source=board.ats, board=board.token, seen_at=seen_at,
+        batch, n = staging.stage(collect(source, ctx, board), source=board.ats, board=board.token, seen_at=seen_at,
                                  complete=bool(getattr(source, "COMPLETE", False)), run_id=run_id)
     except NotFound as exc:
         return replace(base, ended_at=utcnow(), status="not_found", url=exc.url, error="board not found (HTTP 404)"), None

@@ -45,11 +45,16 @@ class Staging:
 
     def stage(self, postings: Iterable[Posting], *, source: str, board: str, seen_at: datetime,
               complete: bool, run_id: str) -> tuple[Batch, int]:
-        """Write a batch; returns it and its number of postings."""
+        """Write a batch as `postings` arrive (a board's fetch streams through here, never whole in memory);
+        returns it and its number of postings. If `postings` raises, nothing is left behind."""
         self.dir.mkdir(parents=True, exist_ok=True)
         stem = f"{seen_at:%Y%m%dT%H%M%S%f}-{os.getpid()}-{next(_seq):04d}-{_safe(source)}-{_safe(board)}"
         batch = Batch(source, board, seen_at, complete, run_id, stem + ".jsonl")
-        n = write_jsonl(postings, self.dir / (stem + ".jsonl.tmp"))
+        try:
+            n = write_jsonl(postings, self.dir / (stem + ".jsonl.tmp"))
+        except BaseException:
+            (self.dir / (stem + ".jsonl.tmp")).unlink(missing_ok=True)
+            raise
         os.replace(self.dir / (stem + ".jsonl.tmp"), self.dir / batch.postings_file)
         _write_atomic(self.dir / (stem + ".json"), json.dumps(batch.meta()))
         return batch, n

@@ -207,10 +207,11 @@ def test_run_fetches_open_threads_then_new_comments_and_edits(tmp_path, server):
     config = write_config(tmp_path, server.url, board("hn", "whoishiring", "Hacker News"), fast_hn(server.url))
     db = tmp_path / "jobtone.duckdb"
 
+    server.route(item_path(2000), Reply.json(thread_item(2000, "Ask HN: Who is hiring? (Before)", closed_at, 2)))
     code, _, err = jobtone("--config", str(config), "run")
     assert code == 0, err
-    assert query(db, "SELECT external_id FROM postings ORDER BY 1") == [("3001",), ("3002",), ("3003",)]
-    assert server.hits(item_path(2000)) == 0  # closed, and nothing stored yet: history is `backfill hn`'s job
+    assert query(db, "SELECT external_id FROM postings ORDER BY 1") == [("2001",), ("2002",), ("3001",), ("3002",), ("3003",)]
+    assert server.hits(item_path(2000)) == 1  # the first run loads the history too (once)
 
     grown = copy.deepcopy(first)
     grown["children"][1]["text"] = "Edited | Now hiring remote | Anywhere"
@@ -218,11 +219,12 @@ def test_run_fetches_open_threads_then_new_comments_and_edits(tmp_path, server):
     server.route(item_path(3000), Reply.json(grown))
     code, _, err = jobtone("--config", str(config), "run")
     assert code == 0, err
-    assert query(db, "SELECT new, updated FROM runs ORDER BY started_at") == [(3, 0), (1, 1)]
+    assert query(db, "SELECT command, new, updated FROM runs ORDER BY started_at") == [
+        ("backfill hn", 5, 0), ("run", 0, 0), ("run", 1, 1)]
     assert query(db, "SELECT company FROM postings WHERE external_id = '3002'") == [("Edited",)]
     assert query(db, "SELECT count(*) FROM posting_history WHERE posting_id = "
                      "(SELECT posting_id FROM postings WHERE external_id = '3002')") == [(1,)]
-    assert server.hits(item_path(3000)) == 2
+    assert server.hits(item_path(2000)) == 1  # closed and stored: never fetched again
 
 
 def test_run_fills_a_gap_back_to_the_newest_stored_thread(tmp_path, server):

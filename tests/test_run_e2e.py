@@ -40,6 +40,7 @@ def test_run_isolates_failures_and_records_everything(tmp_path, server):
     assert outcomes["palantir"]["url"].endswith("/v0/postings/palantir?mode=json")
     assert server.hits(GH.format("gitlab")) == 2 and server.hits(LEVER.format("spotify")) == 2
     assert "nosuchboard" in err and "palantir" in err
+    assert not list((tmp_path / "jobtone.duckdb.staging").iterdir())  # loaded batches and failed fetches leave nothing
     run = sql_json(config, "SELECT status, failures, fetched, new FROM runs")
     assert run == [{"status": "partial", "failures": 2, "fetched": 10, "new": 10}]
     # ... then analysed and charted into reports/ of the working directory

@@ -49,10 +49,15 @@ def run(args: argparse.Namespace, ctx) -> int:
 
 
 def run_hn(args: argparse.Namespace, ctx) -> int:
+    return exit_code(hn_history(ctx, since=args.since, until=args.until), ctx)
+
+
+def hn_history(ctx, author: str = "whoishiring", since: str | None = None, until: str | None = None) -> RunSummary:
+    """Load the hiring threads not stored yet (and the open ones), one per write, with progress."""
     report = _Report(ctx, "hn threads")
-    summary = backfill_hn(ctx.config, since=args.since, until=args.until, on_plan=report.plan, on_step=report.step)
+    summary = backfill_hn(ctx.config, since=since, until=until, author=author, on_plan=report.plan, on_step=report.step)
     report.close(summary, "threads", "comments skipped (deleted, dead or empty)")
-    return exit_code(summary, ctx)
+    return summary
 
 
 def run_wayback(args: argparse.Namespace, ctx) -> int:
