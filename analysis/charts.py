@@ -138,15 +138,34 @@ def legend_columns(labels: Sequence[str], width_inches: float) -> int:
     return 1
 
 
+def contiguous_runs(series: Sequence[TrendRow], period_days: int) -> list[list[TrendRow]]:
+    """The series cut where periods are missing (no postings), so no line suggests data across a gap."""
+    runs: list[list[TrendRow]] = [[series[0]]] if series else []
+    for previous, row in zip(series, series[1:]):
+        if (row.start - previous.start).days > period_days * 1.5:
+            runs.append([])
+        runs[-1].append(row)
+    return runs
+
+
 def _draw_share(ax: Axes, series: Sequence[TrendRow], colour: str, label: str = "",
                 style: str = "-", width: float = 1.9) -> None:
-    """One series: the Wilson band, the line, and hollow faded points where counts are low."""
+    """One series, run by run of consecutive periods (the legend label on one run: a line if there is one)."""
+    runs = contiguous_runs(series, period_unit(series)[1])
+    labelled = next((i for i, run in enumerate(runs) if len(run) > 1), 0)
+    for i, run in enumerate(runs):
+        _draw_run(ax, run, colour, label if i == labelled else "", style, width)
+
+
+def _draw_run(ax: Axes, series: Sequence[TrendRow], colour: str, label: str, style: str, width: float) -> None:
+    """Consecutive periods: the Wilson band, the line, and hollow faded points where counts are low."""
     xs = date_numbers(r.start for r in series)
     ys = [r.share for r in series]
     if len(series) == 1:  # a band needs two points: show one period as a point with error bars
         err = [[ys[0] - series[0].ci_low], [series[0].ci_high - ys[0]]]
-        face = "white" if series[0].low_count else colour
-        ax.errorbar(xs, ys, yerr=err, color=colour, marker="o", mfc=face, capsize=4, label=label)
+        low = series[0].low_count  # as faded as a low-count stretch of line: never bolder than solid data
+        ax.errorbar(xs, ys, yerr=err, color=colour, marker="o", mfc="white" if low else colour, capsize=4,
+                    alpha=0.45 if low else 1.0, label=label)
         return
     ax.fill_between(xs, [r.ci_low for r in series], [r.ci_high for r in series],
                     color=colour, alpha=0.16, linewidth=0)

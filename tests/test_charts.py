@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 
 from analysis.series import ChartMeta, smooth_rows, total_postings, wilson_interval
 from analysis.charts import (
+    contiguous_runs,
     by_group_chart,
     date_ticks,
     legend_columns,
@@ -248,3 +249,11 @@ def test_legend_columns_fit_the_width():
     assert legend_columns(["supportive", "hard", "95% interval (Wilson)"], 10) == 3
     assert legend_columns(["x" * 60, "y" * 60, "z"], 10) == 2  # columns: (x, y) and (z)
     assert legend_columns(["x" * 60, "y" * 60, "z" * 60], 10) == 1
+
+
+def test_lines_break_where_periods_are_missing():
+    months = [date(2021, 4, 1), date(2021, 5, 1), date(2024, 3, 1), date(2024, 4, 1), date(2024, 6, 1)]
+    rows = [TrendRow(f"{d:%Y-%m}", d, "hard", 40, 4, 0.1, 0.04, 0.23, 1.0) for d in months]
+    runs = contiguous_runs(rows, 30)
+    assert [[r.period for r in run] for run in runs] == [["2021-04", "2021-05"], ["2024-03", "2024-04"], ["2024-06"]]
+    assert contiguous_runs([], 30) == []
