@@ -246,3 +246,12 @@ def test_run_fills_a_gap_back_to_the_newest_stored_thread(tmp_path, server):
     threads = query(tmp_path / "jobtone.duckdb", "SELECT DISTINCT fingerprint FROM postings ORDER BY 1")
     assert threads == [("2000",), ("3000",), ("4000",), ("5000",)]
     assert server.hits(item_path(3000)) == 1 and server.hits(item_path(2000)) == 1  # not fetched again
+
+
+def test_overlapping_pages_give_each_thread_once(server):
+    t = epoch("2026-05-01T15:00:00")
+    page = {**thread_list([thread_hit(10, "Ask HN: Who is hiring? (May 2026)", t)]), "nbPages": 3}
+    server.route(LIST_PATH, Reply.json(page))  # every page the same, as a search whose results shift can
+    client = Client(HttpSettings(retries=0, default_limit=HostLimit(2, 0.0)))
+    assert [t.story_id for t in hn.fetch_threads(client, server.url)] == [10]
+    assert server.hits(LIST_PATH) == 3

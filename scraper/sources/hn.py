@@ -92,8 +92,9 @@ def threads_to_refresh(client: Client, root: str, author: str, stored: set[int],
 
 
 def fetch_threads(client: Client, root: str, author: str = "whoishiring") -> list[Thread]:
-    """Every hiring thread of `author`, oldest first."""
-    return sorted(iter_threads(client, root, author, LIST_PAGE), key=lambda t: t.posted_at)
+    """Every hiring thread of `author`, oldest first, each once (pages of a search can overlap)."""
+    unique = {t.story_id: t for t in iter_threads(client, root, author, LIST_PAGE)}
+    return sorted(unique.values(), key=lambda t: t.posted_at)
 
 
 def iter_threads(client: Client, root: str, author: str, per_page: int) -> Iterator[Thread]:
