@@ -83,12 +83,12 @@ def threads_to_refresh(client: Client, root: str, author: str, stored: set[int],
     """Newest first, the threads to fetch: every open one, and every closed one newer than the newest
     stored (HN ids grow with time); the list is read only down to the first closed thread that is not."""
     newest = max(stored, default=None)
-    wanted = []
+    wanted: dict[int, Thread] = {}
     for thread in iter_threads(client, root, author, RUN_LIST_PAGE):
         if not thread.is_open(now) and (newest is None or thread.story_id <= newest):
             break
-        wanted.append(thread)
-    return wanted
+        wanted.setdefault(thread.story_id, thread)  # overlapping pages give a thread once
+    return list(wanted.values())
 
 
 def fetch_threads(client: Client, root: str, author: str = "whoishiring") -> list[Thread]:
