@@ -2,29 +2,33 @@
 
 Two kinds: what the source marked (`postings.boilerplate`: Greenhouse intro/outro, Lever's EEO block...),
 and, for any source, paragraphs (lines of `postings.text`) repeated in at least half of one company's
-postings when it has 5 or more. Lines are hashed once per posting wording (`posting_lines`), so finding
-a company's repeated lines is a GROUP BY over hashes, and the text analysed is rebuilt only for postings
-that contain such a line. Word counts are kept per line for the same reason: the words of the analysed
-text are a sum, never a second pass over the text.
+postings when it has 5 or more. Lines are hashed once per posting wording (`posting_lines`; postings
+without a company have none), and each company's count of postings per line is kept up to date by
+deltas (`company_line_counts`), so finding repeated lines is a lookup, and the text analysed is rebuilt
+only for postings that contain such a line. A posting's words are counted when it is stored
+(`postings.words`); only rebuilt texts are counted again.
 """
 
 from __future__ import annotations
 
 import duckdb
 
+from scraper.posting import WORDS_SQL
+
 MIN_COMPANY_POSTINGS = 5
 # DuckDB's hash() is fast but may change between DuckDB versions: stored line hashes are redone then.
 LINE_HASH = "hash"
-COMPANY_KEY = "nullif(lower(trim(p.company)), '')"
-# Words of normalised text (single spaces, one line per paragraph, no empty lines): spaces + 1.
-LINE_WORDS = "(strlen(line) - strlen(replace(line, ' ', '')) + 1)"
+# A company: a hash of its name, trimmed and lower-cased; NULL without a name (not one company).
+COMPANY_KEY = f"if(coalesce(trim(p.company), '') = '', NULL, {LINE_HASH}(lower(trim(p.company))))"
+# Each distinct line of `text`, hashed: a posting counts once per line however often it repeats it.
+LINE_HASHES = f"list_distinct(list_transform(string_split(text, chr(10)), lambda line: {LINE_HASH}(line)))"
 
 
 STAGE_FRACTION = 0.2
 
 
 def stage_texts(con: duckdb.DuckDBPyConnection, ids_sql: str) -> str:
-    """A relation (posting_id, text, boilerplate) holding at least the postings `ids_sql` selects.
+    """A relation (posting_id, text, boilerplate, words) holding at least the postings `ids_sql` selects.
 
     DuckDB reads a column for every row it scans, and posting ids are random hashes, so each query that
     picks a few postings' text from `postings` reads all of it; when few are wanted, copy them once.
@@ -40,7 +44,7 @@ def stage_texts(con: duckdb.DuckDBPyConnection, ids_sql: str) -> str:
         return "postings"
     # New and changed postings are appended (the store deletes and re-inserts them), so they sit at the
     # end of the table: a row-id bound lets DuckDB skip the row groups before them (measured 25x faster).
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE staged_texts AS SELECT posting_id, text, boilerplate FROM postings
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE staged_texts AS SELECT posting_id, text, boilerplate, words FROM postings
                     WHERE rowid >= {int(first)} AND posting_id IN ({ids_sql})""")
     return "staged_texts"
 
@@ -78,29 +82,27 @@ def refresh_lines(con: duckdb.DuckDBPyConnection, also_stage: str = "") -> int:
 
 
 def _store_lines(con: duckdb.DuckDBPyConnection, batch: int, texts: str) -> None:
-    con.execute("""CREATE OR REPLACE TEMP TABLE count_delta AS
-                   SELECT company_key, line_hash, -1 AS d FROM posting_lines
-                   WHERE company_key IS NOT NULL AND posting_id IN (SELECT posting_id FROM lines_todo)""")
+    fresh = not con.execute("SELECT count(*) FROM company_line_counts").fetchall()[0][0]
+    if not fresh:
+        con.execute("""CREATE OR REPLACE TEMP TABLE count_delta AS
+                       SELECT company_key, line_hash, -1 AS d FROM posting_lines
+                       WHERE posting_id IN (SELECT posting_id FROM lines_todo)""")
     con.execute("DELETE FROM posting_lines WHERE posting_id IN (SELECT posting_id FROM lines_todo)")
     con.execute("DELETE FROM posting_line_state WHERE posting_id IN (SELECT posting_id FROM lines_todo)")
     con.execute(f"""
         INSERT INTO posting_lines
-        SELECT posting_id, company_key, line_hash, sum(words) FROM (
-            SELECT posting_id, company_key, {LINE_HASH}(line) AS line_hash, {LINE_WORDS} AS words
-            FROM (SELECT t.posting_id, t.company_key, unnest(string_split(p.text, chr(10))) AS line
-                  FROM lines_todo t JOIN {texts} p USING (posting_id) WHERE coalesce(p.text, '') <> ''))
-        GROUP BY ALL""")
-    con.execute(f"""
-        INSERT INTO posting_line_state
-        SELECT t.posting_id, t.content_hash, t.company_key, coalesce(w.words, 0),
-               if(coalesce(p.boilerplate, '') = '', 0, strlen(p.boilerplate) - strlen(replace(p.boilerplate, ' ', ''))
-                                                       + len(string_split(p.boilerplate, chr(10)))), {batch}
-        FROM lines_todo t JOIN {texts} p USING (posting_id) LEFT JOIN (
-            SELECT posting_id, sum(words) AS words FROM posting_lines
-            WHERE posting_id IN (SELECT posting_id FROM lines_todo) GROUP BY ALL) w USING (posting_id)""")
-    con.execute("""INSERT INTO count_delta SELECT company_key, line_hash, 1 FROM posting_lines
-                   WHERE company_key IS NOT NULL AND posting_id IN (SELECT posting_id FROM lines_todo)""")
-    _apply_count_delta(con)
+        SELECT posting_id, company_key, unnest(line_hashes) FROM (
+            SELECT t.posting_id, t.company_key, {LINE_HASHES} AS line_hashes
+            FROM lines_todo t JOIN {texts} p USING (posting_id)
+            WHERE t.company_key IS NOT NULL AND coalesce(p.text, '') <> '')""")
+    con.execute(f"INSERT INTO posting_line_state SELECT posting_id, content_hash, company_key, {batch} FROM lines_todo")
+    if fresh:  # the first refresh (or after a reset): count straight from the lines
+        con.execute("""INSERT INTO company_line_counts
+                       SELECT company_key, line_hash, count(*) FROM posting_lines GROUP BY ALL""")
+    else:
+        con.execute("""INSERT INTO count_delta SELECT company_key, line_hash, 1 FROM posting_lines
+                       WHERE posting_id IN (SELECT posting_id FROM lines_todo)""")
+        _apply_count_delta(con)
     con.execute(f"""
         INSERT INTO line_changes
         SELECT DISTINCT {batch}, company_key FROM (
@@ -155,36 +157,41 @@ def refresh_boilerplate(con: duckdb.DuckDBPyConnection, analysis_key: str, since
     con.execute("DROP TABLE boilerplate_now; DROP TABLE boilerplate_diff; DROP TABLE affected")
 
 
-def analysed_text_sql(include_boilerplate: bool, ids_sql: str, analysis_key: str,
-                      texts: str = "postings") -> tuple[str, dict[str, object]]:
-    """SELECT posting_id, text, words (and its parameters): the text that is matched, for the posting ids
-    `ids_sql` selects (a query with no parameters of its own).
+def analysed_text_sql(con: duckdb.DuckDBPyConnection, include_boilerplate: bool, ids_sql: str, analysis_key: str,
+                      texts: str = "postings", params: dict[str, object] | None = None) -> str:
+    """SELECT posting_id, text, words: the text that is matched and its words, for the posting ids
+    `ids_sql` (with `params`) selects.
 
-    Without boilerplate: the posting's lines minus its company's repeated ones (rebuilt only where some
-    are present). With it: the posting's text followed by the source-marked boilerplate.
+    Without boilerplate: the posting's lines minus its company's repeated ones (rebuilt and counted again
+    only where some are present; which lines go is found once, into temp table `boilerplate_removed`).
+    With it: the posting's text followed by the source-marked boilerplate.
     """
     if include_boilerplate:
-        return _WITH_BOILERPLATE.format(ids=ids_sql, texts=texts), {}
-    return _WITHOUT_BOILERPLATE.format(ids=ids_sql, hash=LINE_HASH, texts=texts), {"key": analysis_key}
+        con.execute(f"CREATE OR REPLACE TEMP TABLE analysed_ids AS {ids_sql}", params or {})
+        return _WITH_BOILERPLATE.format(texts=texts, words=WORDS_SQL.replace("text", "p.boilerplate"))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE analysed_ids AS {ids_sql}", params or {})
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE boilerplate_removed AS
+        SELECT l.posting_id, list(l.line_hash) AS hashes
+        FROM posting_lines l JOIN boilerplate_lines b
+             ON b.analysis_key = $key AND b.company_key = l.company_key AND b.line_hash = l.line_hash
+        WHERE l.posting_id IN (SELECT posting_id FROM analysed_ids) GROUP BY ALL""", {"key": analysis_key})
+    return _WITHOUT_BOILERPLATE.format(hash=LINE_HASH, texts=texts, words=WORDS_SQL)
 
 
 _WITH_BOILERPLATE = """
             SELECT p.posting_id, if(coalesce(p.boilerplate, '') = '', p.text, p.text || chr(10) || p.boilerplate) AS text,
-                   s.text_words + s.boilerplate_words AS words
-            FROM {texts} p JOIN posting_line_state s USING (posting_id)
-            WHERE p.posting_id IN ({ids})"""
+                   p.words + {words} AS words
+            FROM {texts} p WHERE p.posting_id IN (SELECT posting_id FROM analysed_ids)"""
 
+# Two parts: postings with none of their company's repeated lines are read as stored; the others rebuilt.
 _WITHOUT_BOILERPLATE = """
-        WITH ids AS ({ids}),
-        removed AS (
-            SELECT l.posting_id, list(l.line_hash) AS hashes, sum(l.words) AS words
-            FROM posting_lines l JOIN boilerplate_lines b
-                 ON b.analysis_key = $key AND b.company_key = l.company_key AND b.line_hash = l.line_hash
-            WHERE l.posting_id IN (SELECT * FROM ids) GROUP BY ALL)
-        SELECT p.posting_id,
-               if(r.posting_id IS NULL, p.text,
-                  array_to_string(list_filter(string_split(p.text, chr(10)),
-                                              lambda line: NOT list_contains(r.hashes, {hash}(line))), chr(10))) AS text,
-               s.text_words - coalesce(r.words, 0) AS words
-        FROM {texts} p JOIN posting_line_state s USING (posting_id) LEFT JOIN removed r USING (posting_id)
-        WHERE p.posting_id IN (SELECT * FROM ids)"""
+        SELECT p.posting_id, p.text, p.words FROM {texts} p
+        WHERE p.posting_id IN (SELECT posting_id FROM analysed_ids)
+          AND p.posting_id NOT IN (SELECT posting_id FROM boilerplate_removed)
+        UNION ALL
+        SELECT posting_id, text, {words} AS words FROM (
+            SELECT p.posting_id,
+                   array_to_string(list_filter(string_split(p.text, chr(10)),
+                                               lambda line: NOT list_contains(r.hashes, {hash}(line))), chr(10)) AS text
+            FROM {texts} p JOIN boilerplate_removed r USING (posting_id))"""

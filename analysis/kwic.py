@@ -40,10 +40,10 @@ def kwic(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, analysis_key: str, in
               WHERE t.analysis_key = $key AND t.term = $term AND {wanted}
                 AND ($since IS NULL OR coalesce(p.posted_at, p.first_seen_at) >= $since)
               ORDER BY coalesce(p.posted_at, p.first_seen_at) DESC, t.posting_id LIMIT $limit"""
-    sql, params = analysed_text_sql(include_boilerplate, ids, analysis_key)
     since_at = datetime.combine(since, datetime.min.time()) if since else None
-    con.execute(f"CREATE OR REPLACE TEMP TABLE kwic_input AS {sql}",
-                {**params, "key": analysis_key, "term": term, "since": since_at, "limit": limit})
+    sql = analysed_text_sql(con, include_boilerplate, ids, analysis_key,
+                            params={"key": analysis_key, "term": term, "since": since_at, "limit": limit})
+    con.execute(f"CREATE OR REPLACE TEMP TABLE kwic_input AS {sql}")
     scanner = build_scanner(lexicon)
     match_postings(con, scanner, "kwic_input")
     locate_matches(con, scanner, """SELECT posting_id, text, exact FROM kwic_input
@@ -57,7 +57,8 @@ def kwic(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, analysis_key: str, in
         WHERE f.term = $index AND ($all OR (NOT f.excluded AND f.near_ok))
         ORDER BY coalesce(p.posted_at, p.first_seen_at) DESC, l.posting_id, l.k LIMIT $limit""",
                        {"index": index, "all": show_excluded, "limit": limit}).fetchall()
-    con.execute("DROP TABLE kwic_input; DROP TABLE located; DROP TABLE found; DROP TABLE found_kinds")
+    con.execute("DROP TABLE kwic_input; DROP TABLE located; DROP TABLE found; DROP TABLE found_kinds; "
+                "DROP TABLE analysed_ids; DROP TABLE IF EXISTS boilerplate_removed")
     return [KwicLine(_day(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
 

@@ -82,21 +82,15 @@ def _rematch(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, key: str, include
     count = int(con.execute("SELECT count(*) FROM rematch").fetchall()[0][0])
     if count:
         texts = stage_texts(con, "SELECT posting_id FROM rematch")
-        sql, params = analysed_text_sql(include_boilerplate, "SELECT posting_id FROM rematch", key, texts)
         # A view, not a table: the text is read from `postings` by the scan, never copied.
-        con.execute(f"CREATE OR REPLACE TEMP VIEW analysis_input AS {_inline(sql, params)}")
+        con.execute("CREATE OR REPLACE TEMP VIEW analysis_input AS "
+                    + analysed_text_sql(con, include_boilerplate, "SELECT posting_id FROM rematch", key, texts))
         match_postings(con, build_scanner(lexicon))
         _store_results(con, lexicon, key)
-        con.execute("DROP VIEW analysis_input; DROP TABLE found; DROP TABLE found_kinds; DROP TABLE IF EXISTS staged_texts")
+        con.execute("DROP VIEW analysis_input; DROP TABLE found; DROP TABLE found_kinds; DROP TABLE IF EXISTS staged_texts; "
+                    "DROP TABLE analysed_ids; DROP TABLE IF EXISTS boilerplate_removed")
     con.execute("DROP TABLE rematch; DROP TABLE stale")
     return count
-
-
-def _inline(sql: str, params: dict[str, object]) -> str:
-    """Views cannot take parameters: inline the analysis key (our own hex digest, quoted)."""
-    for name, value in params.items():
-        sql = sql.replace(f"${name}", "'" + str(value).replace("'", "''") + "'")
-    return sql
 
 
 def _store_results(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, key: str) -> None:
