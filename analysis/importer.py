@@ -38,7 +38,10 @@ READERS = {".csv": "read_csv", ".tsv": "read_csv", ".jsonl": "read_json", ".ndjs
 # no blank lines, nothing to strip at either end.
 NOT_NORMALISED = r"[\t\r\x0b\x0c\x1c-\x1f]|  | \n|\n |\n\n|^[ \n]|[ \n]$"
 MAX_REPORTED = 20
-BATCH_ROWS = 200_000  # about 600 MB of text per transaction
+# Records per transaction (about 800 MB of 3 kB postings): two of DuckDB's row groups of 122,880 rows.
+# A batch that ends with a small partial row group costs much more: DuckDB later merges such row groups
+# by rewriting their neighbours (measured: 26 s at the checkpoint after importing 1M postings).
+BATCH_ROWS = 2 * 122_880
 
 
 @dataclass(frozen=True)
@@ -75,33 +78,40 @@ def import_file(con: duckdb.DuckDBPyConnection, spec: ImportSpec, seen_at: datet
         params = {"path": str(spec.path)} if "$path" in rows_sql else {}
         columns = [d[0] for d in con.execute(f"SELECT * FROM ({rows_sql}) LIMIT 0", params).description]
         checked = _checked_sql(spec, rows_sql, columns)
-        bad = con.execute(f"SELECT record, reason FROM ({checked}) WHERE reason IS NOT NULL ORDER BY record",
-                          params).fetchall()
         records = con.execute(f"SELECT coalesce(max(jobtone_record), 0) FROM ({rows_sql})", params).fetchall()[0][0]
-        stats, rows = LoadStats(), 0
+        stats, rows, bad, bad_count = LoadStats(), 0, [], 0
         for first in range(1, records + 1, batch_rows):
             batch = f"SELECT * FROM ({checked}) WHERE record BETWEEN {first} AND {first + batch_rows - 1}"
-            added, batch_stats = _merge_batch(con, spec, batch, params, seen_at)
-            rows, stats = rows + added, stats + batch_stats
+            added, batch_bad, batch_stats = _merge_batch(con, spec, batch, params, seen_at, MAX_REPORTED - len(bad))
+            rows, stats, bad_count = rows + added + batch_bad[0], stats + batch_stats, bad_count + batch_bad[0]
+            bad += batch_bad[1]
     except duckdb.Error as exc:
         raise JobtoneError(f"cannot import {spec.path}: {str(exc).splitlines()[0]}") from exc
     finally:
         con.execute("DROP TABLE IF EXISTS import_raw")
-    return ImportResult(stats, rows + len(bad), _located(spec.path, bad[:MAX_REPORTED]), len(bad))
+    return ImportResult(stats, rows, _located(spec.path, bad), bad_count)
 
 
 def _merge_batch(con: duckdb.DuckDBPyConnection, spec: ImportSpec, batch: str, params: dict[str, str],
-                 seen_at: datetime) -> tuple[int, LoadStats]:
+                 seen_at: datetime, report: int) -> tuple[int, tuple[int, list[tuple[int, str]]], LoadStats]:
+    """One transaction: the batch's good rows merged; returns (good rows, (bad rows, the first `report`
+    of them as (record, reason)), load stats)."""
     con.begin()
     try:
-        rows = _build_incoming(con, spec, batch, params)
+        _build_incoming(con, spec, batch, params)
+        bad_count = int(con.execute("SELECT count(*) FROM incoming WHERE reason IS NOT NULL").fetchall()[0][0])
+        bad = con.execute("SELECT record, reason FROM incoming WHERE reason IS NOT NULL ORDER BY record LIMIT ?",
+                          [max(report, 0)]).fetchall() if bad_count else []
+        if bad_count:
+            con.execute("DELETE FROM incoming WHERE reason IS NOT NULL")
+        rows = int(con.execute("SELECT count(*) FROM incoming").fetchall()[0][0])
         stats = merge_incoming(con, seen_at)
         con.execute("DROP TABLE incoming")
         con.commit()
     except Exception:
         con.rollback()
         raise
-    return rows, stats
+    return rows, (bad_count, bad), stats
 
 
 def _rows_sql(path: Path) -> str:
@@ -160,37 +170,35 @@ def _timestamp(column: str) -> str:
         if(regexp_full_match({value}, '[0-9]{{9,10}}'), to_timestamp(try_cast({value} AS BIGINT)) AT TIME ZONE 'UTC', NULL))"""
 
 
-def _build_incoming(con: duckdb.DuckDBPyConnection, spec: ImportSpec, checked: str, params: dict[str, str]) -> int:
-    """The good rows as temp table `incoming` (INCOMING_COLUMNS), in one pass; returns how many."""
+def _build_incoming(con: duckdb.DuckDBPyConnection, spec: ImportSpec, checked: str, params: dict[str, str]) -> None:
+    """The batch as temp table `incoming`: INCOMING_COLUMNS for good rows, plus `record` and `reason` (NULL
+    for a good row), in one pass over the file: text is read, cleaned and hashed once."""
     convert = html_to_text if spec.html else normalize
     con.create_function("jobtone_clean_text", convert, [VARCHAR], VARCHAR, side_effects=False)
     con.create_function("jobtone_normalize", normalize, [VARCHAR], VARCHAR, side_effects=False)
     text = "jobtone_clean_text(raw_text)" if spec.html else _normalised("raw_text")
     try:
-        # Normalise once into a table: referenced several times below, the expression would be re-run.
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE import_good AS
-            SELECT {text} AS text, posted_at, external_id, nullif(trim({_normalised('company')}), '') AS company,
-                   coalesce({_normalised('title')}, '') AS title
-            FROM ({checked}) WHERE reason IS NULL""", params)
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE incoming AS
             SELECT {POSTING_ID_SQL} AS posting_id, source, board, external_id, company, title,
                    '' AS location, '' AS url, text, '' AS boilerplate, posted_at, date_source,
-                   '' AS raw, '' AS fingerprint, false AS seen_only, {CONTENT_HASH_SQL} AS content_hash
-            FROM (SELECT $source AS source, $source AS board, text, posted_at, company, title,
+                   '' AS raw, '' AS fingerprint, false AS seen_only, {CONTENT_HASH_SQL} AS content_hash,
+                   record, if(reason IS NULL AND text = '', 'no text', reason) AS reason
+            FROM (SELECT $source AS source, $source AS board, text, posted_at, company, title, record, reason,
                          coalesce(nullif(trim(external_id), ''), md5(text)) AS external_id,
                          if(posted_at IS NULL, '', $date_source) AS date_source
-                  FROM import_good WHERE text <> '')""",
-                    {"source": spec.source, "date_source": f"import:{spec.date_col}"})
-        con.execute("DROP TABLE import_good")
+                  FROM (SELECT record, reason, posted_at, external_id,
+                               if(reason IS NULL, {text}, '') AS text,
+                               nullif(trim({_normalised('company')}), '') AS company,
+                               coalesce({_normalised('title')}, '') AS title
+                        FROM ({checked})))""",
+                    {**params, "source": spec.source, "date_source": f"import:{spec.date_col}"})
     finally:
         for name in ("jobtone_clean_text", "jobtone_normalize"):
             try:
                 con.remove_function(name)
             except duckdb.Error:  # the transaction failed: the caller rolls back and reports that
                 pass
-    return int(con.execute("SELECT count(*) FROM incoming").fetchall()[0][0])
 
 
 def _normalised(column: str) -> str:
