@@ -3,9 +3,9 @@
 Two kinds: what the source marked (`postings.boilerplate`: Greenhouse intro/outro, Lever's EEO block...),
 and, for any source, paragraphs (lines of `postings.text`) repeated in at least half of one company's
 postings when it has 5 or more. Lines are hashed once per posting wording (`posting_lines`; postings
-without a company have none), and each company's count of postings per line is kept up to date by
-deltas (`company_line_counts`), so finding repeated lines is a lookup, and the text analysed is rebuilt
-only for postings that contain such a line. A posting's words are counted when it is stored
+without a company have none); how many of a company's postings hold each line is kept for the lines in
+3 or more (`company_line_counts`), recounting only the lines of postings that changed. So finding
+repeated lines is a lookup, and the text analysed is rebuilt only for postings that contain such a line. A posting's words are counted when it is stored
 (`postings.words`); only rebuilt texts are counted again.
 """
 
@@ -16,6 +16,9 @@ import duckdb
 from scraper.posting import WORDS_SQL
 
 MIN_COMPANY_POSTINGS = 5
+# Only lines in at least this many of a company's postings can be boilerplate (half of 5, rounded up):
+# company_line_counts keeps those, not the millions of lines that appear once.
+MIN_USES = (MIN_COMPANY_POSTINGS + 1) // 2
 # DuckDB's hash() is fast but may change between DuckDB versions: stored line hashes are redone then.
 LINE_HASH = "hash"
 # A company: a hash of its name, trimmed and lower-cased; NULL without a name (not one company).
@@ -82,11 +85,10 @@ def refresh_lines(con: duckdb.DuckDBPyConnection, also_stage: str = "") -> int:
 
 
 def _store_lines(con: duckdb.DuckDBPyConnection, batch: int, texts: str) -> None:
-    fresh = not con.execute("SELECT count(*) FROM company_line_counts").fetchall()[0][0]
-    if not fresh:
-        con.execute("""CREATE OR REPLACE TEMP TABLE count_delta AS
-                       SELECT company_key, line_hash, -1 AS d FROM posting_lines
-                       WHERE posting_id IN (SELECT posting_id FROM lines_todo)""")
+    fresh = not con.execute("SELECT count(*) FROM posting_line_state").fetchall()[0][0]
+    # (company, line) pairs whose count can change: the lines the redone postings had, and will have.
+    con.execute("""CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT company_key, line_hash FROM posting_lines
+                   WHERE posting_id IN (SELECT posting_id FROM lines_todo)""")
     con.execute("DELETE FROM posting_lines WHERE posting_id IN (SELECT posting_id FROM lines_todo)")
     con.execute("DELETE FROM posting_line_state WHERE posting_id IN (SELECT posting_id FROM lines_todo)")
     con.execute(f"""
@@ -97,30 +99,21 @@ def _store_lines(con: duckdb.DuckDBPyConnection, batch: int, texts: str) -> None
             WHERE t.company_key IS NOT NULL AND coalesce(p.text, '') <> '')""")
     con.execute(f"INSERT INTO posting_line_state SELECT posting_id, content_hash, company_key, {batch} FROM lines_todo")
     if fresh:  # the first refresh (or after a reset): count straight from the lines
-        con.execute("""INSERT INTO company_line_counts
-                       SELECT company_key, line_hash, count(*) FROM posting_lines GROUP BY ALL""")
-    else:
-        con.execute("""INSERT INTO count_delta SELECT company_key, line_hash, 1 FROM posting_lines
+        counted = "posting_lines"
+    else:  # count again, exactly, the pairs touched
+        con.execute("""INSERT INTO touched SELECT DISTINCT company_key, line_hash FROM posting_lines
                        WHERE posting_id IN (SELECT posting_id FROM lines_todo)""")
-        _apply_count_delta(con)
+        con.execute("""DELETE FROM company_line_counts c USING touched t
+                       WHERE c.company_key = t.company_key AND c.line_hash = t.line_hash""")
+        counted = "posting_lines SEMI JOIN touched USING (company_key, line_hash)"
+    con.execute(f"""INSERT INTO company_line_counts SELECT company_key, line_hash, count(*) FROM {counted}
+                    GROUP BY ALL HAVING count(*) >= {MIN_USES}""")
+    con.execute("DROP TABLE touched")
     con.execute(f"""
         INSERT INTO line_changes
         SELECT DISTINCT {batch}, company_key FROM (
             SELECT company_key FROM lines_todo UNION ALL SELECT old_company_key FROM lines_todo)
         WHERE company_key IS NOT NULL""")
-
-
-def _apply_count_delta(con: duckdb.DuckDBPyConnection) -> None:
-    """company_line_counts += count_delta, touching only the (company, line) pairs that changed."""
-    con.execute("""CREATE OR REPLACE TEMP TABLE count_delta AS
-                   SELECT company_key, line_hash, sum(d) AS d FROM count_delta GROUP BY ALL HAVING sum(d) <> 0""")
-    con.execute("""CREATE OR REPLACE TEMP TABLE count_new AS
-                   SELECT x.company_key, x.line_hash, coalesce(c.uses, 0) + x.d AS uses
-                   FROM count_delta x LEFT JOIN company_line_counts c USING (company_key, line_hash)""")
-    con.execute("""DELETE FROM company_line_counts c USING count_delta x
-                   WHERE c.company_key = x.company_key AND c.line_hash = x.line_hash""")
-    con.execute("INSERT INTO company_line_counts SELECT * FROM count_new WHERE uses > 0")
-    con.execute("DROP TABLE count_delta; DROP TABLE count_new")
 
 
 def refresh_boilerplate(con: duckdb.DuckDBPyConnection, analysis_key: str, since_batch: int | None) -> None:
@@ -159,7 +152,7 @@ def refresh_boilerplate(con: duckdb.DuckDBPyConnection, analysis_key: str, since
 
 def analysed_text_sql(con: duckdb.DuckDBPyConnection, include_boilerplate: bool, ids_sql: str, analysis_key: str,
                       texts: str = "postings", params: dict[str, object] | None = None) -> str:
-    """SELECT posting_id, text, words: the text that is matched and its words, for the posting ids
+    """SELECT posting_id, content_hash, text, words: the text that is matched and its words, for the posting ids
     `ids_sql` (with `params`) selects.
 
     Without boilerplate: the posting's lines minus its company's repeated ones (rebuilt and counted again
@@ -180,18 +173,18 @@ def analysed_text_sql(con: duckdb.DuckDBPyConnection, include_boilerplate: bool,
 
 
 _WITH_BOILERPLATE = """
-            SELECT p.posting_id, if(coalesce(p.boilerplate, '') = '', p.text, p.text || chr(10) || p.boilerplate) AS text,
+            SELECT p.posting_id, p.content_hash,
+                   if(coalesce(p.boilerplate, '') = '', p.text, p.text || chr(10) || p.boilerplate) AS text,
                    p.words + {words} AS words
             FROM {texts} p WHERE p.posting_id IN (SELECT posting_id FROM analysed_ids)"""
 
-# Two parts: postings with none of their company's repeated lines are read as stored; the others rebuilt.
+# One pass over the text: postings with none of their company's repeated lines are read as stored, the
+# others rebuilt without those lines and their words counted again.
 _WITHOUT_BOILERPLATE = """
-        SELECT p.posting_id, p.text, p.words FROM {texts} p
-        WHERE p.posting_id IN (SELECT posting_id FROM analysed_ids)
-          AND p.posting_id NOT IN (SELECT posting_id FROM boilerplate_removed)
-        UNION ALL
-        SELECT posting_id, text, {words} AS words FROM (
-            SELECT p.posting_id,
-                   array_to_string(list_filter(string_split(p.text, chr(10)),
-                                               lambda line: NOT list_contains(r.hashes, {hash}(line))), chr(10)) AS text
-            FROM {texts} p JOIN boilerplate_removed r USING (posting_id))"""
+        SELECT posting_id, content_hash, text, if(rebuilt, {words}, words) AS words FROM (
+            SELECT p.posting_id, p.content_hash, p.words, r.posting_id IS NOT NULL AS rebuilt,
+                   if(r.posting_id IS NULL, p.text,
+                      array_to_string(list_filter(string_split(p.text, chr(10)),
+                                                  lambda line: NOT list_contains(r.hashes, {hash}(line))), chr(10))) AS text
+            FROM {texts} p LEFT JOIN boilerplate_removed r USING (posting_id)
+            WHERE p.posting_id IN (SELECT posting_id FROM analysed_ids))"""

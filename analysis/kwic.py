@@ -58,7 +58,7 @@ def kwic(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, analysis_key: str, in
         ORDER BY coalesce(p.posted_at, p.first_seen_at) DESC, l.posting_id, l.k LIMIT $limit""",
                        {"index": index, "all": show_excluded, "limit": limit}).fetchall()
     con.execute("DROP TABLE kwic_input; DROP TABLE located; DROP TABLE found; DROP TABLE found_kinds; "
-                "DROP TABLE analysed_ids; DROP TABLE IF EXISTS boilerplate_removed")
+                "DROP TABLE analysed_ids; DROP TABLE IF EXISTS boilerplate_removed; DROP TABLE scanned_rows")
     return [KwicLine(_day(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
 

@@ -128,13 +128,14 @@ def near_regex(term: Term) -> str:
 # -- SQL -------------------------------------------------------------------------------------------
 
 def match_postings(con: duckdb.DuckDBPyConnection, scanner: Scanner, source: str = "analysis_input") -> None:
-    """Scan `source(posting_id, text)` into temp table `found(posting_id, k, m, core, term, excluded, near_ok, exact)`.
+    """Scan `source(posting_id, text, ...)` into temp table `found(posting_id, k, m, core, term, excluded, near_ok,
+    exact)`, and `scanned_rows`: the source's other columns for every posting scanned.
 
     One row per match, `k` its 1-based order in the posting, `core` the match without the consumed
     boundary character; `term` NULL for junk; `near_ok` false when the term has `near` words and none
     is within its window; `exact` true for postings scanned with the exact pattern.
     """
-    _scan(con, scanner, source, "found_raw", scanner.pattern)
+    _scan(con, scanner, source, "found_raw", scanner.pattern, keep="scanned_rows")
     classify_matches(con, scanner)
     redo = con.execute("""SELECT count(DISTINCT posting_id) FROM found_raw JOIN found_kinds USING (m)
                           WHERE unresolved""").fetchall()[0][0]
@@ -151,13 +152,17 @@ def match_postings(con: duckdb.DuckDBPyConnection, scanner: Scanner, source: str
 
 
 def _scan(con: duckdb.DuckDBPyConnection, scanner: Scanner, source: str, table: str, pattern: str,
-          where: str = "") -> None:
+          where: str = "", keep: str = "") -> None:
+    """Matches of `pattern` in `source` into `table`; with `keep`, also a table of the source's other
+    columns (all but text) for every posting scanned, so callers never read the source twice."""
     exact = "true" if pattern == scanner.exact_pattern else "false"
     # Lists first, into a table: unnesting straight from the scan made DuckDB run the regex twice.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE scanned AS
-        SELECT posting_id, regexp_extract_all({SCAN_TEXT.format(col='text')}, $pattern) AS ms
+        SELECT * EXCLUDE (text), regexp_extract_all({SCAN_TEXT.format(col='text')}, $pattern) AS ms
         FROM {source} {where}""", {"pattern": pattern})
+    if keep:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {keep} AS SELECT * EXCLUDE (ms) FROM scanned")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {table} AS
         SELECT posting_id, unnest(ms) AS m, generate_subscripts(ms, 1) AS k, {exact} AS exact

@@ -88,7 +88,7 @@ def _rematch(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, key: str, include
         match_postings(con, build_scanner(lexicon))
         _store_results(con, lexicon, key)
         con.execute("DROP VIEW analysis_input; DROP TABLE found; DROP TABLE found_kinds; DROP TABLE IF EXISTS staged_texts; "
-                    "DROP TABLE analysed_ids; DROP TABLE IF EXISTS boilerplate_removed")
+                    "DROP TABLE analysed_ids; DROP TABLE IF EXISTS boilerplate_removed; DROP TABLE scanned_rows")
     con.execute("DROP TABLE rematch; DROP TABLE stale")
     return count
 
@@ -100,10 +100,8 @@ def _store_results(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, key: str) -
     for table in ("posting_analysis", "term_counts", "category_counts"):
         con.execute(f"DELETE FROM {table} WHERE analysis_key = $key AND posting_id IN (SELECT posting_id FROM rematch)",
                     {"key": key})
-    con.execute("""
-        INSERT INTO posting_analysis
-        SELECT $key, p.posting_id, p.content_hash, coalesce(i.words, 0)
-        FROM postings p JOIN analysis_input i USING (posting_id)""", {"key": key})
+    con.execute("""INSERT INTO posting_analysis SELECT $key, posting_id, content_hash, coalesce(words, 0)
+                   FROM scanned_rows""", {"key": key})
     con.execute("""
         INSERT INTO term_counts
         SELECT $key, f.posting_id, t.term, t.category,

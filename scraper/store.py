@@ -195,7 +195,7 @@ MIGRATIONS: list[tuple[str, str]] = [
         batch BIGINT NOT NULL            -- the refresh that stored its lines
     );
     CREATE TABLE line_changes (batch BIGINT NOT NULL, company_key UBIGINT);  -- companies whose lines changed
-    CREATE TABLE company_line_counts (   -- in how many of a company's postings each line appears
+    CREATE TABLE company_line_counts (   -- in how many of a company's postings each line appears (3 or more)
         company_key UBIGINT NOT NULL, line_hash UBIGINT NOT NULL, uses BIGINT NOT NULL
     );
     CREATE TABLE boilerplate_lines (     -- lines repeated in at least half of a company's postings

@@ -81,6 +81,24 @@ def test_repeated_company_paragraphs_are_boilerplate(tmp_path):
         assert set(counts(con, included.analysis_key).values()) == {1}
 
 
+def test_boilerplate_follows_changed_postings_both_ways(tmp_path):
+    db = tmp_path / "j.duckdb"
+    lexicon = load_lexicon()
+    plain = [Posting("greenhouse", "acme", str(n), f"Job {n}", f"We ship code {n}.", datetime(2024, 1, n),
+                     company="Acme") for n in range(1, 7)]
+    with store.opened(db) as con:
+        store.load_postings(con, [acme(n) for n in range(1, 7)], T1)
+        key = analyse(con, lexicon, now=T1).analysis_key
+        assert set(counts(con, key).values()) == {0}  # the intro is in 6 of 6
+        store.load_postings(con, plain[:4], T2)  # now in 2 of 6: the company's own words again
+        analyse(con, lexicon, now=T2)
+        assert counts(con, key) == {"1": 0, "2": 0, "3": 0, "4": 0, "5": 1, "6": 1}
+        store.load_postings(con, [acme(1), acme(2)], T3)  # 4 of 6: boilerplate again
+        analyse(con, lexicon, now=T3)
+        assert set(counts(con, key).values()) == {0}
+        assert con.execute("SELECT uses FROM company_line_counts").fetchall() == [(4,)]  # the intro's line
+
+
 def test_half_of_a_company_is_enough_and_no_company_is_not_one(tmp_path):
     db = tmp_path / "j.duckdb"
     postings = [acme(n) for n in range(1, 4)] + [acme(n, INTRO.replace("flexible", "kind") + "x") for n in range(4, 7)]

@@ -32,6 +32,31 @@ def test_schema_is_versioned_and_migration_is_idempotent(tmp_path):
         assert store.migrate(con) == len(store.MIGRATIONS)
 
 
+def test_a_database_from_before_word_counts_is_migrated_and_analysed(tmp_path, monkeypatch):
+    from analysis.lexicon import load_lexicon
+    from analysis.pipeline import analyse
+    db = tmp_path / "j.duckdb"
+    monkeypatch.setattr(store, "MIGRATIONS", store.MIGRATIONS[:2])
+    with store.opened(db) as con:  # a file written by the previous version, with its own line state
+        for n, text in ((1, "We are flexible.\nTwo lines here."), (2, "")):
+            con.execute("""INSERT INTO postings (posting_id, source, board, external_id, company, title, text,
+                                                 boilerplate, first_seen_at, last_seen_at, changed_at, content_hash)
+                           VALUES (?, 'greenhouse', 'acme', ?, 'Acme', 'Job', ?, '', ?, ?, ?, 'h')""",
+                        [n, str(n), text, T1, T1, T1])
+        con.execute("INSERT INTO posting_lines VALUES (1, 'acme', 42, 3)")
+        con.execute("INSERT INTO analysis_meta VALUES ('line_hash', 'old'), ('line_batch', '7')")
+    monkeypatch.undo()
+    with store.opened(db) as con:
+        assert store.schema_version(con) == len(store.MIGRATIONS)
+        assert con.execute("SELECT external_id, words FROM postings ORDER BY 1").fetchall() == [("1", 6), ("2", 0)]
+        ddl = con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'postings'").fetchall()[0][0]
+        assert '"text" VARCHAR USING COMPRESSION Uncompressed' in ddl
+        stats = analyse(con, load_lexicon(), now=T2)
+        assert stats.postings == 2
+        assert con.execute("SELECT words FROM posting_texts ORDER BY posting_id").fetchall() != []
+        assert con.execute("SELECT sum(mentions) FROM term_matches").fetchall() == [(1,)]
+
+
 def test_load_twice_gives_same_rows_with_last_seen_advanced(tmp_path):
     db = tmp_path / "j.duckdb"
     batch = [posting(n) for n in range(1, 6)]
