@@ -31,7 +31,7 @@ STAGE_FRACTION = 0.2
 
 
 def stage_texts(con: duckdb.DuckDBPyConnection, ids_sql: str) -> str:
-    """A relation (posting_id, text, boilerplate, words) holding at least the postings `ids_sql` selects.
+    """A relation (posting_id, content_hash, text, boilerplate, words) holding at least the postings `ids_sql` selects.
 
     DuckDB reads a column for every row it scans, and posting ids are random hashes, so each query that
     picks a few postings' text from `postings` reads all of it; when few are wanted, copy them once.
@@ -47,7 +47,7 @@ def stage_texts(con: duckdb.DuckDBPyConnection, ids_sql: str) -> str:
         return "postings"
     # New and changed postings are appended (the store deletes and re-inserts them), so they sit at the
     # end of the table: a row-id bound lets DuckDB skip the row groups before them (measured 25x faster).
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE staged_texts AS SELECT posting_id, text, boilerplate, words FROM postings
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE staged_texts AS SELECT posting_id, content_hash, text, boilerplate, words FROM postings
                     WHERE rowid >= {int(first)} AND posting_id IN ({ids_sql})""")
     return "staged_texts"
 

@@ -43,6 +43,20 @@ def test_only_new_and_changed_postings_are_matched_again(tmp_path):
         assert counts(con, stats.analysis_key)["1"] == 2  # intro's flexible (Acme has < 5 postings) + empathy
 
 
+def test_a_few_changed_postings_among_many_are_read_on_their_own(tmp_path):
+    db = tmp_path / "j.duckdb"
+    lexicon = load_lexicon()
+    with store.opened(db) as con:
+        store.load_postings(con, [acme(n, company=f"C{n}") for n in range(1, 21)], T1)
+        analyse(con, lexicon, now=T1)
+        store.load_postings(con, [acme(3, "Now we need empathy.", company="C3")], T2)  # 1 of 20: staged
+        stats = analyse(con, lexicon, now=T2)
+        assert stats.rematched == 1
+        assert counts(con, stats.analysis_key)["3"] == 2
+        assert con.execute("SELECT a.words FROM posting_analysis a JOIN postings p USING (posting_id) "
+                           "WHERE p.external_id = '3'").fetchall() == [(11,)]
+
+
 def test_a_changed_lexicon_matches_everything_and_old_results_stay(tmp_path):
     db = tmp_path / "j.duckdb"
     with store.opened(db) as con:
