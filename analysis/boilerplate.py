@@ -96,8 +96,8 @@ def _store_lines(con: duckdb.DuckDBPyConnection, batch: int, texts: str) -> None
         WHERE t.company_key IS NOT NULL AND coalesce(p.text, '') <> ''""")
     con.execute(f"INSERT INTO posting_line_state SELECT posting_id, content_hash, company_key, {batch} FROM lines_todo")
     if fresh:  # the first refresh (or after a reset): lines seen 3 or more times, then their postings counted
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE touched AS SELECT company_key, line_hash FROM posting_lines
-                        GROUP BY ALL HAVING count(*) >= {MIN_USES}""")
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT company_key, line_hash FROM posting_lines
+                        WHERE line_hash IN (SELECT line_hash FROM posting_lines GROUP BY ALL HAVING count(*) >= {MIN_USES})""")
     else:  # count again the pairs touched
         con.execute("""INSERT INTO touched SELECT DISTINCT company_key, line_hash FROM posting_lines
                        WHERE posting_id IN (SELECT posting_id FROM lines_todo)""")
@@ -158,24 +158,27 @@ def analysed_text_sql(con: duckdb.DuckDBPyConnection, include_boilerplate: bool,
     only where some are present; which lines go is found once, into temp table `boilerplate_removed`).
     With it: the posting's text followed by the source-marked boilerplate.
     """
-    if include_boilerplate:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE analysed_ids AS {ids_sql}", params or {})
-        return _WITH_BOILERPLATE.format(texts=texts, words=WORDS_SQL.replace("text", "p.boilerplate"))
     con.execute(f"CREATE OR REPLACE TEMP TABLE analysed_ids AS {ids_sql}", params or {})
+    every = con.execute("SELECT (SELECT count(DISTINCT posting_id) FROM analysed_ids) = (SELECT count(*) FROM postings)")\
+        .fetchall()[0][0]
+    # Every posting (a first run, a new lexicon): no filter, which costs a tenth of the scan.
+    where = "" if every and texts == "postings" else "WHERE p.posting_id IN (SELECT posting_id FROM analysed_ids)"
+    if include_boilerplate:
+        return _WITH_BOILERPLATE.format(texts=texts, words=WORDS_SQL.replace("text", "p.boilerplate"), where=where)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE boilerplate_removed AS
         SELECT l.posting_id, list(l.line_hash) AS hashes
         FROM posting_lines l JOIN boilerplate_lines b
              ON b.analysis_key = $key AND b.company_key = l.company_key AND b.line_hash = l.line_hash
         WHERE l.posting_id IN (SELECT posting_id FROM analysed_ids) GROUP BY ALL""", {"key": analysis_key})
-    return _WITHOUT_BOILERPLATE.format(hash=LINE_HASH, texts=texts, words=WORDS_SQL)
+    return _WITHOUT_BOILERPLATE.format(hash=LINE_HASH, texts=texts, words=WORDS_SQL, where=where)
 
 
 _WITH_BOILERPLATE = """
             SELECT p.posting_id, p.content_hash,
                    if(coalesce(p.boilerplate, '') = '', p.text, p.text || chr(10) || p.boilerplate) AS text,
                    p.words + {words} AS words
-            FROM {texts} p WHERE p.posting_id IN (SELECT posting_id FROM analysed_ids)"""
+            FROM {texts} p {where}"""
 
 # One pass over the text: postings with none of their company's repeated lines are read as stored, the
 # others rebuilt without those lines and their words counted again.
@@ -186,4 +189,4 @@ _WITHOUT_BOILERPLATE = """
                       array_to_string(list_filter(string_split(p.text, chr(10)),
                                                   lambda line: NOT list_contains(r.hashes, {hash}(line))), chr(10))) AS text
             FROM {texts} p LEFT JOIN boilerplate_removed r USING (posting_id)
-            WHERE p.posting_id IN (SELECT posting_id FROM analysed_ids))"""
+            {where})"""
