@@ -190,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     timed("trends + all charts + report", results, charts_and_report, db, lexicon, stats.analysis_key,
           args.work / "charts", now)
     print(f"peak memory (RSS of this process, DuckDB included): {peak_mb():,.0f} MB")
+    print(f"database file: {db.stat().st_size / 1e9:.2f} GB")
     return 0
 
 
