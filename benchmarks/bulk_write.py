@@ -62,10 +62,11 @@ def main() -> None:
         with store.opened(db2) as con:
             cols = list(store.INCOMING_COLUMNS)
             rows = [[store.posting_record(p)[c] for c in cols] for p in sample]
-            sql = f"INSERT INTO postings ({', '.join(cols[:-2])}, first_seen_at, last_seen_at, changed_at, content_hash) " \
-                  f"VALUES ({', '.join('?' for _ in cols[:-2])}, ?, ?, ?, ?)"
+            sql = f"INSERT INTO postings ({', '.join(cols[:-2])}, first_seen_at, last_seen_at, changed_at, content_hash, " \
+                  f"words) VALUES ({', '.join('?' for _ in cols[:-2])}, ?, ?, ?, ?, ?)"
             timed("row-at-a-time executemany (comparison)", len(sample),
-                  lambda: con.executemany(sql, [r[:-2] + [t0, t0, t0, r[-1]] for r in rows]))
+                  lambda: con.executemany(sql, [r[:-2] + [t0, t0, t0, r[-1], len(p.text.split())]
+                                                for r, p in zip(rows, sample)]))
 
 
 if __name__ == "__main__":
