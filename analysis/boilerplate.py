@@ -5,15 +5,15 @@ and, for any source, paragraphs (lines of `postings.text`) repeated in at least 
 postings when it has 5 or more. Lines are hashed once per posting wording (`posting_lines`; postings
 without a company have none); how many of a company's postings hold each line is kept for the lines in
 3 or more postings (`company_line_counts`), recounting only the lines of postings that changed. So finding
-repeated lines is a lookup, and the text analysed is rebuilt only for postings that contain such a line. A posting's words are counted when it is stored
-(`postings.words`); only rebuilt texts are counted again.
+repeated lines is a lookup, and the text analysed is rebuilt only for postings that contain such a line.
+A posting's words are counted when it is stored (`postings.words`); only rebuilt texts are counted again.
 """
 
 from __future__ import annotations
 
 import duckdb
 
-from scraper.posting import WORDS_SQL
+from scraper.posting import words_sql
 
 MIN_COMPANY_POSTINGS = 5
 # Only lines in at least this many of a company's postings can be boilerplate (half of 5, rounded up):
@@ -164,14 +164,14 @@ def analysed_text_sql(con: duckdb.DuckDBPyConnection, include_boilerplate: bool,
     # Every posting (a first run, a new lexicon): no filter, which costs a tenth of the scan.
     where = "" if every and texts == "postings" else "WHERE p.posting_id IN (SELECT posting_id FROM analysed_ids)"
     if include_boilerplate:
-        return _WITH_BOILERPLATE.format(texts=texts, words=WORDS_SQL.replace("text", "p.boilerplate"), where=where)
+        return _WITH_BOILERPLATE.format(texts=texts, words=words_sql("p.boilerplate"), where=where)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE boilerplate_removed AS
         SELECT l.posting_id, list(l.line_hash) AS hashes
         FROM posting_lines l JOIN boilerplate_lines b
              ON b.analysis_key = $key AND b.company_key = l.company_key AND b.line_hash = l.line_hash
         WHERE l.posting_id IN (SELECT posting_id FROM analysed_ids) GROUP BY ALL""", {"key": analysis_key})
-    return _WITHOUT_BOILERPLATE.format(hash=LINE_HASH, texts=texts, words=WORDS_SQL, where=where)
+    return _WITHOUT_BOILERPLATE.format(hash=LINE_HASH, texts=texts, words=words_sql(), where=where)
 
 
 _WITH_BOILERPLATE = """

@@ -82,9 +82,10 @@ def import_file(con: duckdb.DuckDBPyConnection, spec: ImportSpec, seen_at: datet
         stats, rows, bad, bad_count = LoadStats(), 0, [], 0
         for first in range(1, records + 1, batch_rows):
             batch = f"SELECT * FROM ({checked}) WHERE record BETWEEN {first} AND {first + batch_rows - 1}"
-            added, batch_bad, batch_stats = _merge_batch(con, spec, batch, params, seen_at, MAX_REPORTED - len(bad))
-            rows, stats, bad_count = rows + added + batch_bad[0], stats + batch_stats, bad_count + batch_bad[0]
-            bad += batch_bad[1]
+            added, batch_bad_count, batch_bad, batch_stats = _merge_batch(con, spec, batch, params, seen_at,
+                                                                          MAX_REPORTED - len(bad))
+            rows, stats, bad_count = rows + added + batch_bad_count, stats + batch_stats, bad_count + batch_bad_count
+            bad += batch_bad
     except duckdb.Error as exc:
         raise JobtoneError(f"cannot import {spec.path}: {str(exc).splitlines()[0]}") from exc
     finally:
@@ -93,9 +94,9 @@ def import_file(con: duckdb.DuckDBPyConnection, spec: ImportSpec, seen_at: datet
 
 
 def _merge_batch(con: duckdb.DuckDBPyConnection, spec: ImportSpec, batch: str, params: dict[str, str],
-                 seen_at: datetime, report: int) -> tuple[int, tuple[int, list[tuple[int, str]]], LoadStats]:
-    """One transaction: the batch's good rows merged; returns (good rows, (bad rows, the first `report`
-    of them as (record, reason)), load stats)."""
+                 seen_at: datetime, report: int) -> tuple[int, int, list[tuple[int, str]], LoadStats]:
+    """One transaction: the batch's good rows merged; returns (good rows, bad rows, the first `report` bad
+    rows as (record, reason), load stats)."""
     con.begin()
     try:
         _build_incoming(con, spec, batch, params)
@@ -111,7 +112,7 @@ def _merge_batch(con: duckdb.DuckDBPyConnection, spec: ImportSpec, batch: str, p
     except Exception:
         con.rollback()
         raise
-    return rows, (bad_count, bad), stats
+    return rows, bad_count, bad, stats
 
 
 def _rows_sql(path: Path) -> str:

@@ -58,14 +58,17 @@ def posting_id(source: str, board: str, external_id: str) -> int:
 # The same two functions in DuckDB SQL, for bulk loads that never pass rows through Python.
 POSTING_ID_SQL = "(md5_number_upper(source || chr(31) || board || chr(31) || external_id) >> 1)::BIGINT"
 CONTENT_HASH_SQL = "md5(title || chr(31) || text || chr(31) || boilerplate)"
-# Whitespace-separated words of normalised text (single spaces, one line per paragraph): spaces + lines,
-# the same as `len(text.split())` for such text; computed once, when a posting is stored. Spaces are the
-# characters that equal a run of spaces of the same length (`hamming`: 1.3x faster than counting what
-# `replace` removes); texts longer than that run are counted with `replace`.
-WORDS_SQL = ("CASE WHEN coalesce(text, '') = '' THEN 0 "
-             "WHEN length(text) <= 65536 THEN length(text) - hamming(text, left(repeat(' ', 65536), length(text))) "
-             "+ len(string_split(text, chr(10))) "
-             "ELSE strlen(text) - strlen(replace(text, ' ', '')) + len(string_split(text, chr(10))) END")
+def words_sql(column: str = "text") -> str:
+    """SQL for the whitespace-separated words of normalised text (single spaces, one line per paragraph):
+    spaces + lines, the same as `len(text.split())` for such text. Spaces are the characters equal to a
+    run of spaces of the same length (`hamming`: 1.3x faster than counting what `replace` removes); texts
+    longer than that run are counted with `replace`."""
+    return (f"CASE WHEN coalesce({column}, '') = '' THEN 0 "
+            f"WHEN length({column}) <= 65536 "
+            f"THEN length({column}) - hamming({column}, left(repeat(' ', 65536), length({column}))) "
+            f"+ len(string_split({column}, chr(10))) "
+            f"ELSE strlen({column}) - strlen(replace({column}, ' ', '')) + len(string_split({column}, chr(10))) END")
+
 
 
 def raw_json(record: Any) -> str:

@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 
 from scraper.errors import DatabaseLocked, JobtoneError
-from scraper.posting import WORDS_SQL, Posting
+from scraper.posting import Posting, words_sql
 
 # Columns of a posting as staged and loaded; `incoming` always has exactly these.
 INCOMING_COLUMNS: dict[str, str] = {
@@ -177,9 +177,9 @@ MIGRATIONS: list[tuple[str, str]] = [
         first_seen_at TIMESTAMP NOT NULL, last_seen_at TIMESTAMP NOT NULL, removed_at TIMESTAMP,
         changed_at TIMESTAMP NOT NULL, content_hash VARCHAR NOT NULL, fingerprint VARCHAR,
         raw VARCHAR USING COMPRESSION zstd,
-        words BIGINT NOT NULL            -- whitespace-separated words of `text` (scraper/posting.py WORDS_SQL)
+        words BIGINT NOT NULL            -- whitespace-separated words of `text` (scraper/posting.py words_sql)
     );
-    INSERT INTO postings_v3 BY NAME SELECT *, {WORDS_SQL} AS words FROM postings;
+    INSERT INTO postings_v3 BY NAME SELECT *, {words_sql()} AS words FROM postings;
     DROP TABLE postings;
     ALTER TABLE postings_v3 RENAME TO postings;
     -- Boilerplate line state, derived (rebuilt by the next analysis): no word counts (words now come from
@@ -385,7 +385,7 @@ def merge_incoming(con: duckdb.DuckDBPyConnection, seen_at: datetime,
     con.execute("DELETE FROM postings WHERE posting_id IN (SELECT posting_id FROM triage WHERE known AND NOT same)")
     con.execute(f"""
         INSERT INTO postings BY NAME
-        SELECT {STORED_COLUMNS}, {WORDS_SQL} AS words, coalesce(least(t.first_seen_at, $seen), $seen) AS first_seen_at,
+        SELECT {STORED_COLUMNS}, {words_sql('i.text')} AS words, coalesce(least(t.first_seen_at, $seen), $seen) AS first_seen_at,
                $seen AS last_seen_at, NULL::TIMESTAMP AS removed_at,
                if(t.known AND NOT t.changed, t.changed_at, $seen) AS changed_at
         FROM incoming i JOIN triage t USING (posting_id) WHERE NOT t.same""", {"seen": seen_at})
