@@ -27,7 +27,7 @@ import duckdb
 from scraper.errors import DatabaseLocked, JobtoneError
 from scraper.posting import Posting, words_sql
 
-# Columns of a posting as staged and loaded; `incoming` always has exactly these.
+# Columns of a posting as staged and loaded; `incoming` has these (an import adds its record number and reason).
 INCOMING_COLUMNS: dict[str, str] = {
     "posting_id": "BIGINT", "source": "VARCHAR", "board": "VARCHAR", "external_id": "VARCHAR",
     "company": "VARCHAR", "title": "VARCHAR", "location": "VARCHAR", "url": "VARCHAR",
@@ -348,7 +348,8 @@ def load_jsonl(con: duckdb.DuckDBPyConnection, path: Path, seen_at: datetime,
 
 def merge_incoming(con: duckdb.DuckDBPyConnection, seen_at: datetime,
                    complete: Sequence[tuple[str, str]] = ()) -> LoadStats:
-    """Merge the temp table `incoming` (INCOMING_COLUMNS) into `postings`; the caller owns the transaction.
+    """Merge the temp table `incoming` (INCOMING_COLUMNS; others are ignored) into `postings`; the caller
+    owns the transaction.
 
     Postings seen again with the same wording and metadata (and `seen_only` rows) only get `last_seen_at`
     advanced, in place. New and changed postings are written by delete + insert; a change of wording keeps
