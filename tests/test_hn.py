@@ -255,3 +255,17 @@ def test_overlapping_pages_give_each_thread_once(server):
     client = Client(HttpSettings(retries=0, default_limit=HostLimit(2, 0.0)))
     assert [t.story_id for t in hn.fetch_threads(client, server.url)] == [10]
     assert server.hits(LIST_PATH) == 3
+
+
+def test_a_failing_hacker_news_history_does_not_stop_the_boards(tmp_path, server):
+    server.route(LIST_PATH, Reply(500))  # the thread search keeps failing
+    server.route("/v1/boards/anthropic/jobs", Reply.file("greenhouse/anthropic.json"))
+    config = write_config(tmp_path, server.url, board("hn", "whoishiring", "Hacker News")
+                          + board("greenhouse", "anthropic", "Anthropic"), fast_hn(server.url))
+    code, _, err = jobtone("--config", str(config), "run")
+    assert code == 1, err  # partial failure
+    assert "Hacker News history not loaded" in err
+    db = tmp_path / "jobtone.duckdb"
+    assert query(db, "SELECT board, count(*) FROM postings GROUP BY ALL") == [("anthropic", 4)]
+    assert query(db, "SELECT board, status FROM board_runs ORDER BY board") == [("anthropic", "ok"), ("whoishiring", "failed")]
+    assert (tmp_path / "reports" / "index.html").exists()

@@ -26,7 +26,7 @@ import re
 from jobtone.commands.scrape import exit_code
 from jobtone.progress import Progress
 from scraper.backfill import Step, backfill_hn, backfill_wayback
-from scraper.errors import FetchError
+from scraper.errors import FetchError, JobtoneError
 from scraper.run import RunSummary
 
 NAME = "backfill"
@@ -55,7 +55,12 @@ def run_hn(args: argparse.Namespace, ctx) -> int:
 def hn_history(ctx, author: str = "whoishiring", since: str | None = None, until: str | None = None) -> RunSummary:
     """Load the hiring threads not stored yet (and the open ones), one per write, with progress."""
     report = _Report(ctx, "hn threads")
-    summary = backfill_hn(ctx.config, since=since, until=until, author=author, on_plan=report.plan, on_step=report.step)
+    try:
+        summary = backfill_hn(ctx.config, since=since, until=until, author=author, on_plan=report.plan,
+                              on_step=report.step)
+    except JobtoneError:
+        report.abort()  # no progress bar left half-drawn over the error
+        raise
     report.close(summary, "threads", "comments skipped (deleted, dead or empty)")
     return summary
 

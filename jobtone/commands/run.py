@@ -23,7 +23,7 @@ from jobtone.commands.backfill import hn_history
 from jobtone.commands.chart import DEFAULT_OUT, analyse_and_report
 from jobtone.commands.scrape import exit_code, scrape_boards
 from scraper.backfill import stored_threads
-from scraper.errors import DatabaseLocked, JobtoneError
+from scraper.errors import DatabaseLocked, FetchError, JobtoneError, ParseError
 from scraper.housekeeping import run_log
 from scraper.runlock import run_lock
 
@@ -61,7 +61,12 @@ def first_history(ctx) -> int:
         except DatabaseLocked:
             return 0  # the scrape will stage and say who holds the database
         log.info("first run: loading every Hacker News hiring thread since 2011 (once; resumable)")
-        code = max(code, exit_code(hn_history(ctx, board.token), ctx))
+        try:
+            code = max(code, exit_code(hn_history(ctx, board.token), ctx))
+        except (FetchError, ParseError) as exc:  # one failing source never stops the others
+            log.error("Hacker News history not loaded: %s; the boards are scraped anyway and the next run tries again",
+                      exc)
+            code = max(code, 1)
     return code
 
 
