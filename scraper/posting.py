@@ -61,14 +61,14 @@ CONTENT_HASH_SQL = "md5(title || chr(31) || text || chr(31) || boilerplate)"
 def words_sql(column: str = "text") -> str:
     """SQL for the whitespace-separated words of normalised text (single spaces, one line per paragraph):
     spaces + lines, the same as `len(text.split())` for such text. Spaces are the characters equal to a
-    run of spaces of the same length (`hamming`: 1.3x faster than counting what `replace` removes); texts
+    run of spaces of the same length: `hamming` against a `substr` of a constant (`left` walks the
+    constant character by character: 1.3x slower; counting what `replace` removes: 1.9x slower). Texts
     longer than that run are counted with `replace`."""
     return (f"CASE WHEN coalesce({column}, '') = '' THEN 0 "
-            f"WHEN length({column}) <= 65536 "
-            f"THEN length({column}) - hamming({column}, left(repeat(' ', 65536), length({column}))) "
+            f"WHEN strlen({column}) <= 65536 "
+            f"THEN length({column}) - hamming({column}, substr(repeat(' ', 65536), 1, length({column}))) "
             f"+ len(string_split({column}, chr(10))) "
             f"ELSE strlen({column}) - strlen(replace({column}, ' ', '')) + len(string_split({column}, chr(10))) END")
-
 
 
 def raw_json(record: Any) -> str:
