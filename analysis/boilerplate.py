@@ -2,27 +2,25 @@
 
 Two kinds: what the source marked (`postings.boilerplate`: Greenhouse intro/outro, Lever's EEO block...),
 and, for any source, paragraphs (lines of `postings.text`) repeated in at least half of one company's
-postings when it has 5 or more. Lines are hashed once per posting wording (`posting_lines`; postings
-without a company have none); how many of a company's postings hold each line is kept for the lines in
-3 or more postings (`company_line_counts`), recounting only the lines of postings that changed. So finding
-repeated lines is a lookup, and the text analysed is rebuilt only for postings that contain such a line.
-A posting's words are counted when it is stored (`postings.words`); only rebuilt texts are counted again.
+postings when it has 5 or more. The store hashes every posting's lines when it writes the posting
+(`posting_lines`; postings without a company have none). How many of a company's postings hold each line
+is kept for the lines in 3 or more postings (`company_line_counts`), recounting only the lines of postings
+that changed. So finding repeated lines is a lookup, and the text analysed is rebuilt only for postings
+that contain such a line. A posting's words are counted when it is stored (`postings.words`); only rebuilt
+texts are counted again.
 """
 
 from __future__ import annotations
 
 import duckdb
 
-from scraper.posting import words_sql
+from scraper.posting import LINE_HASH, company_key_sql, words_sql
+from scraper.store import line_hash_tag, rehash_lines_sql
 
 MIN_COMPANY_POSTINGS = 5
 # Only lines in at least this many of a company's postings can be boilerplate (half of 5, rounded up):
 # company_line_counts keeps those, not the millions of lines that appear once.
 MIN_USES = (MIN_COMPANY_POSTINGS + 1) // 2
-# DuckDB's hash() is fast but may change between DuckDB versions: stored line hashes are redone then.
-LINE_HASH = "hash"
-# A company: a hash of its name, trimmed and lower-cased; NULL without a name (not one company).
-COMPANY_KEY = f"if(coalesce(trim(p.company), '') = '', NULL, {LINE_HASH}(lower(trim(p.company))))"
 
 
 STAGE_FRACTION = 0.2
@@ -50,57 +48,44 @@ def stage_texts(con: duckdb.DuckDBPyConnection, ids_sql: str) -> str:
     return "staged_texts"
 
 
-def line_hash_tag() -> str:
-    return f"{LINE_HASH}@duckdb-{duckdb.__version__}"
-
-
-def refresh_lines(con: duckdb.DuckDBPyConnection, also_stage: str = "") -> int:
-    """Re-split postings whose wording or company changed since their lines were stored; returns the
-    current line batch (a counter that grows with every refresh that stored something). The texts of the
-    postings `also_stage` selects are staged too (see `stage_texts`), for the matching that follows."""
+def refresh_lines(con: duckdb.DuckDBPyConnection) -> int:
+    """Count the stored lines of postings whose wording or company changed since they were last counted;
+    returns the current line batch (a counter that grows with every refresh that counted something)."""
     tag = con.execute("SELECT value FROM analysis_meta WHERE key = 'line_hash'").fetchall()
-    if not tag or tag[0][0] != line_hash_tag():
-        con.execute("DELETE FROM posting_lines; DELETE FROM posting_line_state; DELETE FROM line_changes; "
-                    "DELETE FROM company_line_counts")
-        con.execute("DELETE FROM boilerplate_lines; UPDATE analysis_runs SET line_batch = NULL")
-        con.execute("DELETE FROM analysis_meta WHERE key IN ('line_hash', 'line_batch')")
-        con.execute("INSERT INTO analysis_meta VALUES ('line_hash', ?), ('line_batch', '0')", [line_hash_tag()])
-    batch = int(con.execute("SELECT value FROM analysis_meta WHERE key = 'line_batch'").fetchall()[0][0])
+    if not tag or tag[0][0] != line_hash_tag():  # hashed by another DuckDB version (or never): redo them all
+        con.execute(rehash_lines_sql())
+    batch_row = con.execute("SELECT value FROM analysis_meta WHERE key = 'line_batch'").fetchall()
+    batch = int(batch_row[0][0]) if batch_row else 0
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE lines_todo AS
-        SELECT p.posting_id, p.content_hash, {COMPANY_KEY} AS company_key, s.company_key AS old_company_key
+        SELECT p.posting_id, p.content_hash, {company_key_sql('p.company')} AS company_key, s.company_key AS old_company_key
         FROM postings p LEFT JOIN posting_line_state s USING (posting_id)
         WHERE s.posting_id IS NULL OR s.content_hash <> p.content_hash
-           OR s.company_key IS DISTINCT FROM {COMPANY_KEY}""")
-    wanted = "SELECT posting_id FROM lines_todo" + (f" UNION {also_stage}" if also_stage else "")
-    texts = stage_texts(con, wanted)
+           OR s.company_key IS DISTINCT FROM {company_key_sql('p.company')}""")
     if con.execute("SELECT count(*) FROM lines_todo").fetchall()[0][0]:
         batch += 1
-        _store_lines(con, batch, texts)
-        con.execute("UPDATE analysis_meta SET value = ? WHERE key = 'line_batch'", [str(batch)])
+        _count_lines(con, batch)
+        con.execute("DELETE FROM analysis_meta WHERE key = 'line_batch'")
+        con.execute("INSERT INTO analysis_meta VALUES ('line_batch', ?)", [str(batch)])
     con.execute("DROP TABLE lines_todo")
     return batch
 
 
-def _store_lines(con: duckdb.DuckDBPyConnection, batch: int, texts: str) -> None:
-    fresh = not con.execute("SELECT count(*) FROM posting_line_state").fetchall()[0][0]
-    # (company, line) pairs whose count can change: the lines the redone postings had, and will have.
-    con.execute("""CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT company_key, line_hash FROM posting_lines
-                   WHERE posting_id IN (SELECT posting_id FROM lines_todo)""")
-    con.execute("DELETE FROM posting_lines WHERE posting_id IN (SELECT posting_id FROM lines_todo)")
-    con.execute("DELETE FROM posting_line_state WHERE posting_id IN (SELECT posting_id FROM lines_todo)")
-    con.execute(f"""
-        INSERT INTO posting_lines
-        SELECT t.posting_id, t.company_key, {LINE_HASH}(unnest(string_split(p.text, chr(10))))
-        FROM lines_todo t JOIN {texts} p USING (posting_id)
-        WHERE t.company_key IS NOT NULL AND coalesce(p.text, '') <> ''""")
-    con.execute(f"INSERT INTO posting_line_state SELECT posting_id, content_hash, company_key, {batch} FROM lines_todo")
-    if fresh:  # the first refresh (or after a reset): lines seen 3 or more times, then their postings counted
+def _count_lines(con: duckdb.DuckDBPyConnection, batch: int) -> None:
+    if not con.execute("SELECT count(*) FROM posting_line_state").fetchall()[0][0]:
+        # The first count (or after a reset): the (company, line) pairs stored 3 or more times.
+        # (Grouping by line first, then by company, is 1.3x faster than grouping by both.)
         con.execute(f"""CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT company_key, line_hash FROM posting_lines
                         WHERE line_hash IN (SELECT line_hash FROM posting_lines GROUP BY ALL HAVING count(*) >= {MIN_USES})""")
-    else:  # count again the pairs touched
-        con.execute("""INSERT INTO touched SELECT DISTINCT company_key, line_hash FROM posting_lines
-                       WHERE posting_id IN (SELECT posting_id FROM lines_todo)""")
+    else:
+        # Pairs whose count can have changed: the lines the redone postings have now, and every counted
+        # line of the companies they had (the store has already replaced their earlier lines).
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE touched AS
+            SELECT company_key, line_hash FROM posting_lines WHERE posting_id IN (SELECT posting_id FROM lines_todo)
+            UNION
+            SELECT company_key, line_hash FROM company_line_counts
+            WHERE company_key IN (SELECT old_company_key FROM lines_todo)""")
         con.execute("""DELETE FROM company_line_counts c USING touched t
                        WHERE c.company_key = t.company_key AND c.line_hash = t.line_hash""")
     con.execute(f"""INSERT INTO company_line_counts
@@ -108,6 +93,8 @@ def _store_lines(con: duckdb.DuckDBPyConnection, batch: int, texts: str) -> None
                     SEMI JOIN touched USING (company_key, line_hash)
                     GROUP BY ALL HAVING count(DISTINCT posting_id) >= {MIN_USES}""")
     con.execute("DROP TABLE touched")
+    con.execute("DELETE FROM posting_line_state WHERE posting_id IN (SELECT posting_id FROM lines_todo)")
+    con.execute(f"INSERT INTO posting_line_state SELECT posting_id, content_hash, company_key, {batch} FROM lines_todo")
     con.execute(f"""
         INSERT INTO line_changes
         SELECT DISTINCT {batch}, company_key FROM (

@@ -47,7 +47,7 @@ def analyse(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, include_boilerplat
     con.begin()
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE stale AS {_stale_sql(key)}")
-        batch = refresh_lines(con, also_stage="SELECT posting_id FROM stale")
+        batch = refresh_lines(con)
         if not include_boilerplate:
             refresh_boilerplate(con, key, _seen_batch(con, key))
         rematched = _rematch(con, lexicon, key, include_boilerplate)

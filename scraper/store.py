@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 
 from scraper.errors import DatabaseLocked, JobtoneError
-from scraper.posting import Posting, words_sql
+from scraper.posting import Posting, line_rows_sql, words_sql
 
 # Columns of a posting as staged and loaded; `incoming` has these (an import adds its record number and reason).
 INCOMING_COLUMNS: dict[str, str] = {
@@ -37,6 +37,25 @@ INCOMING_COLUMNS: dict[str, str] = {
 
 # What merge_incoming copies from `incoming` into `postings` (`incoming` may carry more columns).
 STORED_COLUMNS = ", ".join(f"i.{name}" for name in INCOMING_COLUMNS if name != "seen_only")
+
+
+def line_hash_tag() -> str:
+    """Which hash made the stored line hashes (`posting_lines`): DuckDB's may change between its versions."""
+    return f"hash@duckdb-{duckdb.__version__}"
+
+
+def rehash_lines_sql() -> str:
+    """Every posting's lines hashed again, and the line state derived from them reset (the next analysis
+    counts them all): for a new schema, or when the hashes were made by another DuckDB version."""
+    return f"""
+    DELETE FROM posting_lines; DELETE FROM posting_line_state; DELETE FROM line_changes;
+    DELETE FROM company_line_counts; DELETE FROM boilerplate_lines;
+    UPDATE analysis_runs SET line_batch = NULL;
+    INSERT INTO posting_lines {line_rows_sql('postings')};
+    DELETE FROM analysis_meta WHERE key IN ('line_hash', 'line_batch');
+    INSERT INTO analysis_meta VALUES ('line_hash', '{line_hash_tag()}');
+    """
+
 
 MIGRATIONS: list[tuple[str, str]] = [
     ("postings, history and runs", """
@@ -183,7 +202,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     DROP TABLE postings;
     ALTER TABLE postings_v3 RENAME TO postings;
     -- Boilerplate line state, derived (rebuilt by the next analysis): no word counts (words now come from
-    -- postings), and companies as a hash of their normalised name (analysis/boilerplate.py COMPANY_KEY):
+    -- postings), and companies as a hash of their normalised name (scraper/posting.py company_key_sql):
     -- ten million line rows write in 0.7 s instead of 5.7 s with the name as text.
     DROP TABLE posting_lines; DROP TABLE posting_line_state; DROP TABLE line_changes;
     DROP TABLE company_line_counts; DROP TABLE boilerplate_lines;
@@ -208,6 +227,7 @@ MIGRATIONS: list[tuple[str, str]] = [
                location, posted_at, date_source, first_seen_at, removed_at, text, boilerplate, words
         FROM postings;
     """),
+    ("posting lines hashed when postings are stored", rehash_lines_sql()),
 ]
 
 _LOCK_HOLDER = re.compile(r"(?:Conflicting lock is held in|lock is held by)\s+(.+?)(?:\.\s+See also|$)", re.S)
@@ -352,8 +372,9 @@ def merge_incoming(con: duckdb.DuckDBPyConnection, seen_at: datetime,
     owns the transaction.
 
     Postings seen again with the same wording and metadata (and `seen_only` rows) only get `last_seen_at`
-    advanced, in place. New and changed postings are written by delete + insert; a change of wording keeps
-    the earlier one in posting_history. Stored text is never read except for postings whose wording changed.
+    advanced, in place. New and changed postings are written by delete + insert, with their word count and
+    their lines hashed (`posting_lines`); a change of wording keeps the earlier one in posting_history.
+    Stored text is never read except for postings whose wording changed.
     """
     if con.execute("SELECT count(*) > count(DISTINCT posting_id) FROM incoming").fetchone()[0]:
         con.execute("""
@@ -383,16 +404,28 @@ def merge_incoming(con: duckdb.DuckDBPyConnection, seen_at: datetime,
             INSERT INTO posting_history
             SELECT posting_id, content_hash, title, text, boilerplate, changed_at, $seen FROM postings
             WHERE posting_id IN (SELECT posting_id FROM triage WHERE changed)""", {"seen": seen_at})
-    con.execute("DELETE FROM postings WHERE posting_id IN (SELECT posting_id FROM triage WHERE known AND NOT same)")
+    for table in ("postings", "posting_lines"):
+        con.execute(f"DELETE FROM {table} WHERE posting_id IN (SELECT posting_id FROM triage WHERE known AND NOT same)")
     con.execute(f"""
         INSERT INTO postings BY NAME
         SELECT {STORED_COLUMNS}, {words_sql('i.text')} AS words, coalesce(least(t.first_seen_at, $seen), $seen) AS first_seen_at,
                $seen AS last_seen_at, NULL::TIMESTAMP AS removed_at,
                if(t.known AND NOT t.changed, t.changed_at, $seen) AS changed_at
         FROM incoming i JOIN triage t USING (posting_id) WHERE NOT t.same""", {"seen": seen_at})
+    _store_lines(con, "(SELECT i.posting_id, i.company, i.text FROM incoming i JOIN triage t USING (posting_id) WHERE NOT t.same)")
     removed = sum(_mark_removed(con, source, board, seen_at) for source, board in complete)
     con.execute("DROP TABLE triage")
     return LoadStats(new + updated + unchanged, new, updated, unchanged, removed)
+
+
+def _store_lines(con: duckdb.DuckDBPyConnection, postings: str) -> None:
+    """Hash the lines of the postings just written. Hashes from two DuckDB versions must not be compared:
+    if the stored ones were made by another version, they are marked for the next analysis to redo."""
+    con.execute(f"INSERT INTO posting_lines {line_rows_sql(postings)}")
+    con.execute("""INSERT INTO analysis_meta SELECT 'line_hash', $tag
+                   WHERE NOT EXISTS (SELECT 1 FROM analysis_meta WHERE key = 'line_hash')""", {"tag": line_hash_tag()})
+    con.execute("UPDATE analysis_meta SET value = 'mixed' WHERE key = 'line_hash' AND value <> $tag",
+                {"tag": line_hash_tag()})
 
 
 def _mark_removed(con: duckdb.DuckDBPyConnection, source: str, board: str, seen_at: datetime) -> int:

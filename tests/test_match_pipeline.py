@@ -113,6 +113,20 @@ def test_boilerplate_follows_changed_postings_both_ways(tmp_path):
         assert con.execute("SELECT uses FROM company_line_counts").fetchall() == [(4,)]  # the intro's line
 
 
+def test_line_hashes_from_another_duckdb_version_are_made_again(tmp_path):
+    db = tmp_path / "j.duckdb"
+    tag = "SELECT value FROM analysis_meta WHERE key = 'line_hash'"
+    with store.opened(db) as con:
+        store.load_postings(con, [acme(n) for n in range(1, 6)], T1)
+        con.execute("UPDATE analysis_meta SET value = 'hash@duckdb-0.9.0' WHERE key = 'line_hash'")
+        con.execute("UPDATE posting_lines SET line_hash = 0")  # what another hash function made of them
+        store.load_postings(con, [acme(6)], T2)  # hashed by this version: the stored hashes are mixed now
+        assert con.execute(tag).fetchall() == [("mixed",)]
+        key = analyse(con, load_lexicon(), now=T2).analysis_key
+        assert set(counts(con, key).values()) == {0}  # the intro is found in 6 of 6 with every line hashed again
+        assert con.execute(tag).fetchall() == [(store.line_hash_tag(),)]
+
+
 def test_half_of_a_company_is_enough_and_no_company_is_not_one(tmp_path):
     db = tmp_path / "j.duckdb"
     postings = [acme(n) for n in range(1, 4)] + [acme(n, INTRO.replace("flexible", "kind") + "x") for n in range(4, 7)]

@@ -57,6 +57,38 @@ def test_a_database_from_before_word_counts_is_migrated_and_analysed(tmp_path, m
         assert con.execute("SELECT sum(mentions) FROM term_matches").fetchall() == [(1,)]
 
 
+def test_a_database_from_before_stored_line_hashes_is_migrated_and_analysed(tmp_path, monkeypatch):
+    from analysis.lexicon import load_lexicon
+    from analysis.pipeline import analyse
+    db = tmp_path / "j.duckdb"
+    monkeypatch.setattr(store, "MIGRATIONS", store.MIGRATIONS[:3])
+    with store.opened(db) as con:  # postings stored by the previous version: no lines hashed
+        for n in range(1, 6):
+            con.execute("""INSERT INTO postings (posting_id, source, board, external_id, company, title, text, boilerplate,
+                                                 first_seen_at, last_seen_at, changed_at, content_hash, words)
+                           VALUES (?, 'greenhouse', 'acme', ?, 'Acme', 'Job', ?, '', ?, ?, ?, 'h', 7)""",
+                        [n, str(n), f"We are flexible.\nWe ship code {n}.", T1, T1, T1])
+    monkeypatch.undo()
+    with store.opened(db) as con:
+        assert con.execute("SELECT count(*) FROM posting_lines").fetchall() == [(10,)]
+        analyse(con, load_lexicon(), now=T2)
+        assert con.execute("SELECT uses FROM company_line_counts").fetchall() == [(5,)]
+        assert con.execute("SELECT count(*) FROM term_matches WHERE mentions > 0").fetchall() == [(0,)]  # boilerplate
+
+
+def test_stored_postings_have_their_lines_hashed(tmp_path):
+    db = tmp_path / "j.duckdb"
+    nameless = Posting("greenhouse", "acme", "9", "Engineer 9", "One.\nTwo.", None, company="")
+    with store.opened(db) as con:
+        store.load_postings(con, [posting(1, "First line.\nSecond line."), nameless], T1)
+        lines = "SELECT p.external_id, count(*) FROM posting_lines JOIN postings p USING (posting_id) GROUP BY ALL"
+        assert con.execute(lines).fetchall() == [("1", 2)]  # without a company, a posting is not one company's
+        store.load_postings(con, [posting(1, "Only line.")], T2)
+        assert con.execute(lines).fetchall() == [("1", 1)]
+        assert con.execute("SELECT value FROM analysis_meta WHERE key = 'line_hash'").fetchall() == [
+            (store.line_hash_tag(),)]
+
+
 def test_load_twice_gives_same_rows_with_last_seen_advanced(tmp_path):
     db = tmp_path / "j.duckdb"
     batch = [posting(n) for n in range(1, 6)]
