@@ -105,7 +105,7 @@ def _count_lines(con: duckdb.DuckDBPyConnection, batch: int) -> None:
 def refresh_boilerplate(con: duckdb.DuckDBPyConnection, analysis_key: str, since_batch: int | None) -> None:
     """Recompute the repeated lines of companies whose postings changed since `since_batch` (all when
     None); temp table `boilerplate_changed(posting_id)` lists postings holding a line whose status
-    changed for this analysis key."""
+    changed for this analysis key, and postings whose lines were counted since (their company may differ)."""
     affected = ("SELECT DISTINCT company_key FROM posting_line_state WHERE company_key IS NOT NULL"
                 if since_batch is None else
                 f"SELECT DISTINCT company_key FROM line_changes WHERE batch > {int(since_batch)}")
@@ -126,9 +126,11 @@ def refresh_boilerplate(con: duckdb.DuckDBPyConnection, analysis_key: str, since
         (SELECT company_key, line_hash FROM boilerplate_lines
          WHERE analysis_key = $key AND company_key IN (SELECT company_key FROM affected)
          EXCEPT SELECT company_key, line_hash FROM boilerplate_now)""", {"key": analysis_key})
-    con.execute("""
+    # Also every posting counted since: one that moved to another company has that company's boilerplate now.
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE boilerplate_changed AS
-        SELECT DISTINCT posting_id FROM posting_lines SEMI JOIN boilerplate_diff USING (company_key, line_hash)""")
+        SELECT posting_id FROM posting_lines SEMI JOIN boilerplate_diff USING (company_key, line_hash)
+        UNION SELECT posting_id FROM posting_line_state WHERE batch > {-1 if since_batch is None else int(since_batch)}""")
     con.execute("""DELETE FROM boilerplate_lines WHERE analysis_key = $key
                    AND company_key IN (SELECT company_key FROM affected)""", {"key": analysis_key})
     con.execute("INSERT INTO boilerplate_lines SELECT $key, company_key, line_hash FROM boilerplate_now",

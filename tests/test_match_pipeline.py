@@ -113,6 +113,20 @@ def test_boilerplate_follows_changed_postings_both_ways(tmp_path):
         assert con.execute("SELECT uses FROM company_line_counts").fetchall() == [(4,)]  # the intro's line
 
 
+def test_postings_moving_to_another_company_take_their_lines_along(tmp_path):
+    db = tmp_path / "j.duckdb"
+    lexicon = load_lexicon()
+    with store.opened(db) as con:
+        store.load_postings(con, [acme(n) for n in range(1, 7)], T1)
+        key = analyse(con, lexicon, now=T1).analysis_key
+        assert set(counts(con, key).values()) == {0}  # the intro is in 6 of Acme's 6
+        store.load_postings(con, [acme(n, company="Beta") for n in range(1, 5)], T2)  # same wording, new company
+        stats = analyse(con, lexicon, now=T2)
+        assert stats.rematched == 6  # Acme has 2 postings left and Beta 4: neither has boilerplate now
+        assert set(counts(con, key).values()) == {1}
+        assert con.execute("SELECT uses FROM company_line_counts").fetchall() == [(4,)]  # the intro, at Beta
+
+
 def test_line_hashes_from_another_duckdb_version_are_made_again(tmp_path):
     db = tmp_path / "j.duckdb"
     tag = "SELECT value FROM analysis_meta WHERE key = 'line_hash'"
