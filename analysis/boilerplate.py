@@ -23,31 +23,6 @@ MIN_COMPANY_POSTINGS = 5
 MIN_USES = (MIN_COMPANY_POSTINGS + 1) // 2
 
 
-STAGE_FRACTION = 0.2
-
-
-def stage_texts(con: duckdb.DuckDBPyConnection, ids_sql: str) -> str:
-    """A relation (posting_id, content_hash, text, boilerplate, words) holding at least the postings `ids_sql` selects.
-
-    DuckDB reads a column for every row it scans, and posting ids are random hashes, so each query that
-    picks a few postings' text from `postings` reads all of it; when few are wanted, copy them once.
-    """
-    if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'staged_texts' AND temporary").fetchall()[0][0]:
-        missing = con.execute(f"SELECT count(*) FROM ({ids_sql}) WHERE posting_id NOT IN (SELECT posting_id FROM staged_texts)")
-        if missing.fetchall()[0][0] == 0:
-            return "staged_texts"  # staged earlier in this run
-    total = con.execute("SELECT count(*) FROM postings").fetchall()[0][0]
-    if con.execute(f"SELECT count(*) FROM ({ids_sql})").fetchall()[0][0] > STAGE_FRACTION * total:
-        con.execute("DROP TABLE IF EXISTS staged_texts")
-        return "postings"
-    first = con.execute(f"SELECT coalesce(min(rowid), 0) FROM postings WHERE posting_id IN ({ids_sql})").fetchall()[0][0]
-    # New and changed postings are appended (the store deletes and re-inserts them), so they sit at the
-    # end of the table: a row-id bound lets DuckDB skip the row groups before them (measured 25x faster).
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE staged_texts AS SELECT posting_id, content_hash, text, boilerplate, words FROM postings
-                    WHERE rowid >= {int(first)} AND posting_id IN ({ids_sql})""")
-    return "staged_texts"
-
-
 def refresh_lines(con: duckdb.DuckDBPyConnection) -> int:
     """Count the stored lines of postings whose wording or company changed since they were last counted;
     returns the current line batch (a counter that grows with every refresh that counted something)."""

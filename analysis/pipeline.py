@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 
 import duckdb
 
-from analysis.boilerplate import analysed_text_sql, refresh_boilerplate, refresh_lines, stage_texts
+from analysis.boilerplate import analysed_text_sql, refresh_boilerplate, refresh_lines
 from analysis.lexicon import Lexicon
 from analysis.match import build_scanner, match_postings
 
@@ -23,6 +23,8 @@ KEEP_KEYS = 3
 # DuckDB caches data pages up to its memory limit (80% of RAM by default) and holds temp tables in memory
 # until then: analysis and import run under this limit instead, spilling to <db>.tmp beyond it.
 MEMORY_LIMIT = "2GB"
+# Matching a fifth of the postings or fewer, their texts are copied out first (see _stage_texts).
+STAGE_FRACTION = 0.2
 log = logging.getLogger("jobtone")
 
 
@@ -71,6 +73,23 @@ def _stale_sql(key: str) -> str:
                WHERE a.posting_id IS NULL OR a.content_hash <> p.content_hash"""
 
 
+def _stage_texts(con: duckdb.DuckDBPyConnection, ids_sql: str) -> str:
+    """A relation (posting_id, content_hash, text, boilerplate, words) holding the postings `ids_sql` selects.
+
+    DuckDB reads a column for every row it scans, and posting ids are random hashes, so each query that
+    picks a few postings' text from `postings` reads all of it; when few are wanted, copy them once.
+    """
+    total = con.execute("SELECT count(*) FROM postings").fetchall()[0][0]
+    if con.execute(f"SELECT count(*) FROM ({ids_sql})").fetchall()[0][0] > STAGE_FRACTION * total:
+        return "postings"
+    first = con.execute(f"SELECT coalesce(min(rowid), 0) FROM postings WHERE posting_id IN ({ids_sql})").fetchall()[0][0]
+    # New and changed postings are appended (the store deletes and re-inserts them), so they sit at the
+    # end of the table: a row-id bound lets DuckDB skip the row groups before them (measured 25x faster).
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE staged_texts AS SELECT posting_id, content_hash, text, boilerplate, words FROM postings
+                    WHERE rowid >= {int(first)} AND posting_id IN ({ids_sql})""")
+    return "staged_texts"
+
+
 def limit_memory(con: duckdb.DuckDBPyConnection) -> None:
     """Bound DuckDB's memory on this connection (see MEMORY_LIMIT)."""
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
@@ -81,7 +100,7 @@ def _rematch(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, key: str, include
     con.execute(f"CREATE OR REPLACE TEMP TABLE rematch AS SELECT posting_id FROM stale {changed}")
     count = int(con.execute("SELECT count(*) FROM rematch").fetchall()[0][0])
     if count:
-        texts = stage_texts(con, "SELECT posting_id FROM rematch")
+        texts = _stage_texts(con, "SELECT posting_id FROM rematch")
         # A view, not a table: the text is read from `postings` by the scan, never copied.
         con.execute("CREATE OR REPLACE TEMP VIEW analysis_input AS "
                     + analysed_text_sql(con, include_boilerplate, "SELECT posting_id FROM rematch", key, texts))
