@@ -12,11 +12,14 @@ texts are counted again.
 
 from __future__ import annotations
 
+import logging
+
 import duckdb
 
 from scraper.posting import LINE_HASH, company_key_sql, words_sql
 from scraper.store import line_hash_tag, rehash_lines_sql
 
+log = logging.getLogger("jobtone")
 MIN_COMPANY_POSTINGS = 5
 # Only lines in at least this many of a company's postings can be boilerplate (half of 5, rounded up):
 # company_line_counts keeps those, not the millions of lines that appear once.
@@ -28,6 +31,9 @@ def refresh_lines(con: duckdb.DuckDBPyConnection) -> int:
     returns the current line batch (a counter that grows with every refresh that counted something)."""
     tag = con.execute("SELECT value FROM analysis_meta WHERE key = 'line_hash'").fetchall()
     if not tag or tag[0][0] != line_hash_tag():  # hashed by another DuckDB version (or never): redo them all
+        if tag:
+            log.info("paragraph hashes were made by another DuckDB version (%s): hashing every posting's again",
+                     tag[0][0])
         con.execute(rehash_lines_sql())
     batch_row = con.execute("SELECT value FROM analysis_meta WHERE key = 'line_batch'").fetchall()
     batch = int(batch_row[0][0]) if batch_row else 0
