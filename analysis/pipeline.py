@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 import duckdb
 
 from analysis.boilerplate import analysed_text_sql, refresh_boilerplate, refresh_lines
 from analysis.lexicon import Lexicon
 from analysis.match import build_scanner, match_postings
+from scraper.dates import utcnow
 
 KEEP_KEYS = 3
 # DuckDB caches data pages up to its memory limit (80% of RAM by default) and holds temp tables in memory
@@ -53,7 +54,7 @@ def analyse(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, include_boilerplat
         if not include_boilerplate:
             refresh_boilerplate(con, key, _seen_batch(con, key))
         rematched = _rematch(con, lexicon, key, include_boilerplate)
-        now = now or datetime.now(timezone.utc).replace(tzinfo=None)
+        now = now or utcnow()
         total = _record_run(con, lexicon, key, include_boilerplate, rematched, now, batch)
         _prune(con)
         con.commit()

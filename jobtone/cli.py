@@ -16,7 +16,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TextIO
@@ -24,6 +24,7 @@ from typing import TextIO
 from jobtone import commands
 from scraper import __version__
 from scraper.config import Config, load_config
+from scraper.dates import utcnow
 from scraper.errors import ConfigError, DatabaseLocked, JobtoneError
 from scraper.runlock import RunInProgress
 
@@ -58,7 +59,7 @@ class Context:
 
     @staticmethod
     def now() -> datetime:
-        return datetime.now(timezone.utc).replace(tzinfo=None)
+        return utcnow()
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -25,7 +25,8 @@ from scraper.config import Config
 from scraper.errors import FetchError, JobtoneError
 from scraper.http import Client, HostLimit
 from scraper.posting import Posting
-from scraper.run import BoardOutcome, Loader, RunSummary, utcnow
+from scraper.dates import utcnow
+from scraper.run import BoardOutcome, Loader, RunSummary
 from scraper.sources import hn
 from scraper.sources.base import Board
 from scraper.staging import Batch, Staging

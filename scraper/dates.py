@@ -10,6 +10,11 @@ from typing import Any
 _FRACTION = re.compile(r"(\.\d+)")
 
 
+def utcnow() -> datetime:
+    """Now, as naive UTC (the store's convention); callers take it as a parameter so tests can pin it."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
 def to_utc(value: datetime) -> datetime:
     """Naive UTC: aware datetimes are converted, naive ones are taken as UTC already."""
     if value.tzinfo is not None:

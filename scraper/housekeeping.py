@@ -19,6 +19,7 @@ from pathlib import Path
 
 from scraper import store
 from scraper.errors import JobtoneError
+from scraper.sql import sql_string
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ def days_ago(now: datetime, days: float) -> datetime:
 
 def _copy_database(con, fresh: Path) -> None:
     name = con.execute("SELECT current_database()").fetchone()[0]
-    con.execute(f"ATTACH {_sql_string(str(fresh))} AS jobtone_compact")
+    con.execute(f"ATTACH {sql_string(str(fresh))} AS jobtone_compact")
     try:
         con.execute(f'COPY FROM DATABASE "{name}" TO jobtone_compact')
         con.execute("CHECKPOINT jobtone_compact")
@@ -133,6 +134,3 @@ def _remove(path: Path) -> None:
     path.unlink(missing_ok=True)
     wal_path(path).unlink(missing_ok=True)
 
-
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"

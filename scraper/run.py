@@ -8,11 +8,12 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from scraper import store
 from scraper.config import Config
+from scraper.dates import utcnow
 from scraper.errors import DatabaseLocked, FetchError, JobtoneError, NotFound
 from scraper.http import Client
 from scraper.sources import Board, FetchContext, collect, get_source
@@ -67,9 +68,6 @@ class RunSummary:
     def total(self, field: str) -> int:
         return sum(getattr(o, field) for o in self.outcomes)
 
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 class Loader:

@@ -13,10 +13,10 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
+from scraper.dates import utcnow
 from scraper.errors import JobtoneError
 
 try:
@@ -108,7 +108,7 @@ def _note_stale(path: Path, holder: dict[str, Any]) -> None:
 
 
 def _write_holder(handle: IO[str], command: str) -> None:
-    started = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0).isoformat()
+    started = utcnow().replace(microsecond=0).isoformat()
     handle.seek(0)
     handle.truncate()
     handle.write(json.dumps({"pid": os.getpid(), "command": command, "started_at": started}))

@@ -26,6 +26,7 @@ import duckdb
 
 from scraper.errors import DatabaseLocked, JobtoneError
 from scraper.posting import Posting, line_rows_sql, words_sql
+from scraper.sql import sql_string
 
 # Columns of a posting as staged and loaded; `incoming` has these (an import adds its record number and reason).
 INCOMING_COLUMNS: dict[str, str] = {
@@ -356,7 +357,7 @@ def load_jsonl(con: duckdb.DuckDBPyConnection, path: Path, seen_at: datetime,
         columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in INCOMING_COLUMNS.items()) + "}"
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE incoming AS
-            SELECT * FROM read_json({_sql_string(str(path))}, format = 'newline_delimited',
+            SELECT * FROM read_json({sql_string(str(path))}, format = 'newline_delimited',
                                     columns = {columns}, maximum_object_size = 268435456)""")
         stats = merge_incoming(con, seen_at, complete)
         con.commit()
@@ -436,9 +437,6 @@ def _mark_removed(con: duckdb.DuckDBPyConnection, source: str, board: str, seen_
         {"seen": seen_at, "source": source, "board": board}).fetchone()
     return int(row[0]) if row else 0
 
-
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 # -- reading helpers -------------------------------------------------------------------------------
