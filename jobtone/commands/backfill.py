@@ -24,6 +24,7 @@ import logging
 import re
 
 from jobtone.commands.scrape import exit_code
+from jobtone.context import Context
 from jobtone.progress import Progress
 from scraper.backfill import Step, backfill_hn, backfill_wayback
 from scraper.errors import FetchError, JobtoneError
@@ -44,7 +45,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     wayback.add_argument("--to", dest="year_to", type=_year, metavar="YYYY", help="last year of captures")
 
 
-def run(args: argparse.Namespace, ctx) -> int:
+def run(args: argparse.Namespace, ctx: Context) -> int:
     return run_hn(args, ctx) if args.kind == "hn" else run_wayback(args, ctx)
 
 

@@ -21,6 +21,7 @@ from analysis.report import write_report
 from analysis.series import ChartMeta, TrendRow
 from analysis.trends import DATE_BASES, MIN_POSTINGS, PERIODS, TrendQuery, data_range, trend_rows
 from jobtone.commands.analysis_options import add_analysis_options, analysed
+from jobtone.context import Context
 
 NAME = "chart"
 DEFAULT_OUT = Path("reports")
@@ -37,7 +38,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     add_analysis_options(parser)
 
 
-def run(args: argparse.Namespace, ctx) -> int:
+def run(args: argparse.Namespace, ctx: Context) -> int:
     paths = analyse_and_report(ctx, args.lexicon, args.include_boilerplate, args.out, by=args.by,
                                smooth=args.smooth, date_basis=args.date_basis, min_postings=args.min_postings)
     print(f"wrote {len(paths)} files to {args.out}", file=ctx.err)

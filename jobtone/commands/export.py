@@ -20,6 +20,8 @@ from pathlib import Path
 from analysis.series import CSV_COLUMNS, TrendRow
 from analysis.trends import DATE_BASES, PERIODS, TrendQuery, trend_rows
 from jobtone.commands.analysis_options import add_analysis_options, analysed
+from jobtone.context import Context
+from jobtone.exitcodes import ExitCode
 from scraper import store
 from scraper.errors import ConfigError
 from scraper.sql import sql_identifier, sql_string
@@ -46,7 +48,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     add_analysis_options(parser)
 
 
-def run(args: argparse.Namespace, ctx) -> int:
+def run(args: argparse.Namespace, ctx: Context) -> int:
     out_dir = args.out or Path(ctx.db_path).parent / "export"
     wanted = args.tables or list(DEFAULT_TABLES)
     with _connection(ctx, args, any(t in TRENDS for t in wanted)) as (con, analysis_key):
@@ -61,7 +63,7 @@ def run(args: argparse.Namespace, ctx) -> int:
                 stage_trends(con, table, trend_rows(con, query))
             path, rows = export_table(con, table, out_dir, args.format)
             print(f"{path}: {rows:,} rows", file=ctx.err)
-    return 0
+    return ExitCode.OK
 
 
 @contextmanager

@@ -22,6 +22,7 @@ from jobtone.commands.analysis_options import add_analysis_options
 from jobtone.commands.backfill import hn_history
 from jobtone.commands.chart import DEFAULT_OUT, analyse_and_report
 from jobtone.commands.scrape import exit_code, scrape_boards
+from jobtone.context import Context
 from scraper.backfill import stored_threads
 from scraper.errors import DatabaseLocked, FetchError, JobtoneError, ParseError
 from scraper.housekeeping import run_log
@@ -37,7 +38,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     add_analysis_options(parser)
 
 
-def run(args: argparse.Namespace, ctx) -> int:
+def run(args: argparse.Namespace, ctx: Context) -> int:
     with run_log(ctx.db_path, ctx.now(), NAME) as log_file, run_lock(ctx.db_path, NAME):
         log.info("jobtone run: database %s, log %s", ctx.db_path, log_file)
         code = first_history(ctx)

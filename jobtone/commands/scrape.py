@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import logging
 
+from jobtone.context import Context
 from jobtone.progress import Progress
 from scraper.config import parse_board_spec
 from scraper.run import BoardOutcome, RunSummary, scrape
@@ -26,7 +27,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("boards", nargs="*", metavar="ATS:TOKEN", help="boards to fetch instead of the configured ones")
 
 
-def run(args: argparse.Namespace, ctx) -> int:
+def run(args: argparse.Namespace, ctx: Context) -> int:
     boards = [parse_board_spec(spec) for spec in args.boards] or list(ctx.config.boards)
     return exit_code(scrape_boards(ctx, boards, "scrape"), ctx)
 
