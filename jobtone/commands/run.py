@@ -18,9 +18,9 @@ import argparse
 import logging
 from pathlib import Path
 
+from analysis.publish import DEFAULT_OUT, analyse_and_report
 from jobtone.commands.analysis_options import add_analysis_options
 from jobtone.commands.backfill import hn_history
-from jobtone.commands.chart import DEFAULT_OUT, analyse_and_report
 from jobtone.commands.scrape import exit_code, scrape_boards
 from jobtone.context import Context
 from scraper.backfill import stored_threads
@@ -74,7 +74,7 @@ def first_history(ctx) -> int:
 def report(args: argparse.Namespace, ctx) -> int:
     """Analyse and chart; a failure here is reported but never undoes the scrape."""
     try:
-        written = analyse_and_report(ctx, args.lexicon, args.include_boilerplate, args.out)
+        written = analyse_and_report(ctx.config, args.lexicon, args.include_boilerplate, args.out, now=ctx.now())
     except DatabaseLocked as exc:
         log.warning("analysis skipped: %s; the next run catches up", exc)
         return 3
