@@ -9,7 +9,8 @@ import duckdb
 import pytest
 
 import jobtone
-from e2e import hold_database, holding_database, jobtone as cli, release
+from e2e import hold_database, holding_database, release
+from e2e import jobtone as cli
 from scraper import store
 from scraper.errors import DatabaseLocked, JobtoneError
 from scraper.posting import Posting
@@ -118,9 +119,8 @@ def test_a_held_database_is_waited_for_then_named(tmp_path, db):
 
 
 def test_no_database_is_a_clear_error(tmp_path):
-    with pytest.raises(JobtoneError, match="no database"):
-        with jobtone.open(tmp_path / "missing.duckdb"):
-            pass
+    with pytest.raises(JobtoneError, match="no database"), jobtone.open(tmp_path / "missing.duckdb"):
+        pass
 
 
 def test_the_readme_documents_exactly_the_public_names():

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+import duckdb
 
 from analysis.publish import stage_trends
 from analysis.trends import DATE_BASES, PERIODS, TrendQuery, trend_rows
@@ -64,7 +67,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
 
 @contextmanager
-def _connection(ctx, args: argparse.Namespace, trends: bool):
+def _connection(ctx: Context, args: argparse.Namespace, trends: bool
+                ) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:
     """A read-only connection, or with trends wanted, the analysed (written) database and its analysis key."""
     if trends:
         with analysed(ctx, args.lexicon, args.include_boilerplate) as (con, _lexicon, stats):
@@ -74,20 +78,20 @@ def _connection(ctx, args: argparse.Namespace, trends: bool):
             yield con, ""
 
 
-def existing_tables(con) -> set[str]:
+def existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     """Names of the tables and views of the main schema."""
     rows = con.execute("""SELECT table_name FROM information_schema.tables
                           WHERE table_schema = 'main' AND table_catalog = current_database()""").fetchall()
     return {name for (name,) in rows}
 
 
-def export_table(con, table: str, out_dir: Path, fmt: str) -> tuple[Path, int]:
+def export_table(con: duckdb.DuckDBPyConnection, table: str, out_dir: Path, fmt: str) -> tuple[Path, int]:
     """COPY one table to OUT_DIR/TABLE.FMT through a temporary file and an atomic rename; returns (path, rows)."""
     final = out_dir / f"{table}.{fmt}"
     partial = out_dir / f".{table}.{fmt}.partial"
     con.execute(f"COPY (SELECT * FROM {sql_identifier(table)}) TO {sql_string(str(partial))} {FORMATS[fmt]}")
     os.replace(partial, final)
-    rows = con.execute(f"SELECT count(*) FROM {sql_identifier(table)}").fetchone()[0]
+    (rows,) = con.execute(f"SELECT count(*) FROM {sql_identifier(table)}").fetchall()[0]
     return final, int(rows)
 
 

@@ -48,7 +48,7 @@ def study_rows() -> list[list[str]]:
     return rows
 
 
-def _last_outcomes(ctx) -> dict[tuple[str, str], tuple]:
+def _last_outcomes(ctx: Context) -> dict[tuple[str, str], tuple[object, ...]]:
     try:
         with store.opened(ctx.db_path, read_only=True, wait=30) as con:
             rows = con.execute("""

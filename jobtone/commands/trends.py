@@ -13,6 +13,7 @@ Examples:
 from __future__ import annotations
 
 import argparse
+from typing import TextIO
 
 from analysis.series import CSV_COLUMNS, TrendRow
 from analysis.trends import DATE_BASES, MIN_POSTINGS, PERIODS, TrendQuery, trend_rows
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     return ExitCode.OK
 
 
-def write_trends(rows: list[TrendRow], fmt: str, out) -> None:
+def write_trends(rows: list[TrendRow], fmt: str, out: TextIO) -> None:
     """CSV: exactly CSV_COLUMNS; table and JSON add the low_count flag."""
     if fmt == "csv":
         write_rows(CSV_COLUMNS, [_rounded(row.csv_values()) for row in rows], fmt, out)
