@@ -112,6 +112,7 @@ class BackfillProgress:
 
 
 def hn_progress(err: TextIO, interactive: bool) -> BackfillProgress:
+    """The progress of loading Hacker News hiring threads (`jobtone backfill hn`, and `jobtone run`'s first)."""
     return BackfillProgress(err, interactive, "hn threads", "threads", "comments skipped (deleted, dead or empty)")
 
 
