@@ -59,7 +59,8 @@ def rounded(rows):
     (("--by", "quarter", "--terms"), {"by": "quarter", "terms": True}),
     (("--source", "greenhouse", "--since", "2024-01-05", "--until", "2024-03-31"),
      {"source": "greenhouse", "since": "2024-01-05", "until": date(2024, 3, 31)}),
-    (("--company", "acme", "--by", "year", "--min-postings", "2"), {"company": "acme", "by": "year", "min_postings": 2}),
+    (("--company", "acme", "--by", "year", "--min-postings", "2"),
+     {"company": "acme", "by": "year", "min_postings": 2}),
     (("--date", "seen", "--lexicon", "extended"), {"date_basis": "seen", "lexicon": "extended"}),
     (("--include-boilerplate",), {"include_boilerplate": True}),
 ])
@@ -77,8 +78,8 @@ def test_kwic_postings_and_sql_are_relations(db):
     with jobtone.open(db) as notebook:
         lines = notebook.kwic("flexible", limit=10)
         everything = notebook.postings()
-        per_source = notebook.sql("SELECT source, count(*) AS n FROM postings WHERE words > $min GROUP BY ALL ORDER BY 1",
-                                  {"min": 3})
+        per_source = notebook.sql("SELECT source, count(*) AS n FROM postings WHERE words > $min GROUP BY ALL "
+                                  "ORDER BY 1", {"min": 3})
         for relation in (lines, everything, per_source):
             assert isinstance(relation, duckdb.DuckDBPyRelation)
         assert lines.columns == ["posted", "company", "left", "match", "right", "status"]

@@ -17,7 +17,8 @@ def test_run_reports_each_board_and_adds_up_the_exit_code(tmp_path, server):
     boards = board("greenhouse", "anthropic") + board("greenhouse", "nosuchboard")
     config = load_config(write_config(tmp_path, server.url, boards))
     seen: list[object] = []
-    callbacks = job.Callbacks(scrape_start=seen.append, board_done=lambda o: seen.append(o.board), scrape_end=seen.append)
+    callbacks = job.Callbacks(scrape_start=seen.append, board_done=lambda outcome: seen.append(outcome.board),
+                              scrape_end=seen.append)
     result = job.run(config, out_dir=tmp_path / "out", now=lambda: datetime(2026, 12, 6, 5, 0), callbacks=callbacks)
     assert result.code == ExitCode.PARTIAL  # one board not found; everything else done
     assert seen[0] == 2 and sorted(seen[1:3]) == ["anthropic", "nosuchboard"] and seen[3] == result.summaries[-1]

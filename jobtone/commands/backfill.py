@@ -56,7 +56,8 @@ def run_hn(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def run_wayback(args: argparse.Namespace, ctx: Context) -> int:
-    progress = BackfillProgress(ctx.err, ctx.interactive, "captures", "captures", "JSON-LD blocks or captures unreadable")
+    progress = BackfillProgress(ctx.err, ctx.interactive, "captures", "captures",
+                                "JSON-LD blocks or captures unreadable")
     try:
         summary = backfill_wayback(ctx.config, args.url, year_from=args.year_from, year_to=args.year_to,
                                    now=ctx.now, on_plan=progress.plan, on_step=progress.step)
