@@ -32,9 +32,9 @@ from analysis.charts import write_charts  # noqa: E402
 from analysis.importer import ImportSpec, import_file  # noqa: E402
 from analysis.lexicon import load_lexicon, parse_lexicon  # noqa: E402
 from analysis.pipeline import analyse  # noqa: E402
+from analysis.publish import chart_meta, chart_series  # noqa: E402
 from analysis.report import write_report  # noqa: E402
 from analysis.trends import TrendQuery  # noqa: E402
-from jobtone.commands.chart import chart_meta, chart_series  # noqa: E402
 from scraper import store  # noqa: E402
 
 CHUNK = 100_000

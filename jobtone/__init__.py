@@ -1,1 +1,8 @@
-"""The `jobtone` command line: thin commands over `scraper` and `analysis`."""
+"""jobtone: track how employers talk in job postings.
+
+The Python API is `jobtone.open()` (see the README's "Python API"); the `jobtone` command is `jobtone.cli`.
+"""
+
+from jobtone.api import Database, open
+
+__all__ = ["Database", "open"]

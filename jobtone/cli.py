@@ -1,12 +1,6 @@
 """`jobtone`: the command line. `main(argv) -> int`; one module per command in `jobtone/commands/`.
 
-Exit codes (also in the README):
-  0  success
-  1  partial failure: some sources or rows failed; everything else was done and recorded
-  2  usage or configuration error
-  3  database locked by another process: fetched postings were staged and load on the next run
-  4  another `jobtone run` is in progress
-  70 internal error (a bug: run again with --debug for the traceback)
+Exit codes: `jobtone.exitcodes.ExitCode` (also in the README).
 """
 
 from __future__ import annotations
@@ -15,51 +9,17 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
-from functools import cached_property
 from pathlib import Path
 from typing import TextIO
 
 from jobtone import commands
+from jobtone.context import Context
+from jobtone.exitcodes import ExitCode
 from scraper import __version__
-from scraper.config import Config, load_config
-from scraper.dates import utcnow
 from scraper.errors import ConfigError, DatabaseLocked, JobtoneError
 from scraper.runlock import RunInProgress
 
-EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_LOCKED, EXIT_BUSY, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
-
 log = logging.getLogger("jobtone")
-
-
-@dataclass
-class Context:
-    """What every command gets: the parsed global options, the configuration (read on first use) and streams."""
-
-    config_path: Path | None = None
-    db_override: Path | None = None
-    quiet: bool = False
-    debug: bool = False
-    out: TextIO = field(default_factory=lambda: sys.stdout)
-    err: TextIO = field(default_factory=lambda: sys.stderr)
-
-    @cached_property
-    def config(self) -> Config:
-        return load_config(self.config_path, self.db_override)
-
-    @property
-    def db_path(self) -> Path:
-        return self.config.db_path
-
-    @property
-    def interactive(self) -> bool:
-        """Progress bars only on a terminal; cron and pipes get plain log lines."""
-        return not self.quiet and self.err.isatty()
-
-    @staticmethod
-    def now() -> datetime:
-        return utcnow()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,32 +64,32 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # argparse: --help, --version, usage errors
-        return int(exc.code or 0)
+        return int(exc.code or 0)  # argparse's own: 0, or 2 (ExitCode.USAGE)
     ctx = Context(args.config, args.db, args.quiet, args.debug, out or sys.stdout, err or sys.stderr)
     setup_logging(ctx)
     try:
         return int(args.command.run(args, ctx))
     except RunInProgress as exc:
         print(f"jobtone: {exc}", file=ctx.err)
-        return EXIT_BUSY
+        return ExitCode.BUSY
     except DatabaseLocked as exc:
         print(f"jobtone: {exc}", file=ctx.err)
-        return EXIT_LOCKED
+        return ExitCode.LOCKED
     except ConfigError as exc:
         print(f"jobtone: {exc}", file=ctx.err)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     except JobtoneError as exc:
         if ctx.debug:
             log.exception("failed")
         print(f"jobtone: {exc}", file=ctx.err)
-        return EXIT_PARTIAL
+        return ExitCode.PARTIAL
     except KeyboardInterrupt:
         print("jobtone: interrupted", file=ctx.err)
-        return 130
+        return ExitCode.INTERRUPTED
     except BrokenPipeError:  # `jobtone sql ... | head`
-        return EXIT_OK
+        return ExitCode.OK
     except Exception as exc:  # a bug: one line by default, the traceback with --debug
         if ctx.debug:
             raise
         print(f"jobtone: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", file=ctx.err)
-        return EXIT_INTERNAL
+        return ExitCode.INTERNAL

@@ -1,5 +1,5 @@
 """Docs that cannot rot: every command and every option of `jobtone` appears in the README, and the
-README's test command is exactly what CI runs."""
+README's test command is exactly what CI runs (the tests, then ruff and mypy)."""
 
 import argparse
 import re
@@ -38,4 +38,4 @@ def test_every_option_is_in_the_readme():
 def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
     assert f"```sh\n{ci}\n```" in README
-    assert re.search(r"pytest$", ci)
+    assert re.search(r"&& pytest && ruff check \. && mypy$", ci)  # the tests, then the static checks

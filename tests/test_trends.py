@@ -124,7 +124,7 @@ def test_chart_command_writes_charts_and_report(db, tmp_path):
 
 
 def test_chart_series_split_by_source_family(db):
-    from jobtone.commands.chart import chart_series
+    from analysis.publish import chart_series
     with store.opened(db) as con:
         key = analyse(con, load_lexicon(), now=SEEN).analysis_key
         series = chart_series(con, TrendQuery(key, by="year"))

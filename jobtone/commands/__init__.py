@@ -1,11 +1,27 @@
 """One module per `jobtone` command. Each has NAME, a docstring (its --help text), `register(parser)` and
-`run(args, ctx) -> int`. Adding a command = one module + one entry in ALL."""
+`run(args, ctx: Context) -> int` (an ExitCode). Adding a command = one module + one entry in ALL."""
 
-from jobtone.commands import backfill, init, run, runs, scrape, sources, sql
-from jobtone.commands import compact, export, schedule  # unattended operation
+from types import ModuleType
 
-ALL = [run, scrape, backfill, sources, runs, sql, init]
-ALL += [schedule, compact, export]
-from jobtone.commands import chart, import_, kwic, trends  # analysis  # noqa: E402
+from jobtone.commands import (
+    backfill,
+    chart,
+    compact,
+    export,
+    import_,
+    init,
+    kwic,
+    run,
+    runs,
+    schedule,
+    scrape,
+    sources,
+    sql,
+    trends,
+)
 
-ALL += [trends, chart, kwic, import_]
+ALL: list[ModuleType] = [
+    run, scrape, backfill, sources, runs, sql, init,
+    schedule, compact, export,  # unattended operation
+    trends, chart, kwic, import_,  # analysis
+]

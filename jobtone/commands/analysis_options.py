@@ -9,10 +9,10 @@ from datetime import date
 
 import duckdb
 
+from analysis import publish
 from analysis.lexicon import PACKS, Lexicon, load_lexicon
-from analysis.pipeline import AnalysisStats, analyse
-from scraper import store
-from scraper.errors import ConfigError
+from analysis.pipeline import AnalysisStats
+from jobtone.context import Context
 
 
 def add_analysis_options(parser: argparse.ArgumentParser) -> None:
@@ -34,11 +34,9 @@ def iso_date(value: str) -> date:
 
 
 @contextmanager
-def analysed(ctx, lexicon_arg: str | None, include_boilerplate: bool
+def analysed(ctx: Context, lexicon_arg: str | None, include_boilerplate: bool
              ) -> Iterator[tuple[duckdb.DuckDBPyConnection, Lexicon, AnalysisStats]]:
     """Open the database for writing, bring the analysis up to date, and yield (connection, lexicon, stats)."""
     lexicon = load_lexicon(lexicon_arg)
-    if not ctx.db_path.exists():
-        raise ConfigError(f"no database at {ctx.db_path} yet: run `jobtone scrape` or `jobtone import` first")
-    with store.opened(ctx.db_path, wait=ctx.config.lock_wait) as con:
-        yield con, lexicon, analyse(con, lexicon, include_boilerplate, now=ctx.now())
+    with publish.analysed(ctx.config, lexicon, include_boilerplate, now=ctx.now()) as (con, stats):
+        yield con, lexicon, stats

@@ -20,17 +20,16 @@ Examples:
 from __future__ import annotations
 
 import argparse
-import logging
 import re
 
-from jobtone.commands.scrape import exit_code
-from jobtone.progress import Progress
-from scraper.backfill import Step, backfill_hn, backfill_wayback
-from scraper.errors import FetchError, JobtoneError
-from scraper.run import RunSummary
+from jobtone import job
+from jobtone.context import Context
+from jobtone.exitcodes import ExitCode, summary_code
+from jobtone.progress import BackfillProgress, hn_progress, warn_locked
+from scraper.backfill import backfill_wayback
+from scraper.errors import FetchError
 
 NAME = "backfill"
-log = logging.getLogger("jobtone")
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -44,73 +43,31 @@ def register(parser: argparse.ArgumentParser) -> None:
     wayback.add_argument("--to", dest="year_to", type=_year, metavar="YYYY", help="last year of captures")
 
 
-def run(args: argparse.Namespace, ctx) -> int:
+def run(args: argparse.Namespace, ctx: Context) -> int:
     return run_hn(args, ctx) if args.kind == "hn" else run_wayback(args, ctx)
 
 
-def run_hn(args: argparse.Namespace, ctx) -> int:
-    return exit_code(hn_history(ctx, since=args.since, until=args.until), ctx)
+def run_hn(args: argparse.Namespace, ctx: Context) -> int:
+    progress = hn_progress(ctx.err, ctx.interactive)
+    callbacks = job.Callbacks(history_plan=progress.plan, history_step=progress.step, history_end=progress.end)
+    summary = job.hn_history(ctx.config, since=args.since, until=args.until, now=ctx.now, callbacks=callbacks)
+    warn_locked([summary], ctx.db_path, ctx.err)
+    return summary_code(summary)
 
 
-def hn_history(ctx, author: str = "whoishiring", since: str | None = None, until: str | None = None) -> RunSummary:
-    """Load the hiring threads not stored yet (and the open ones), one per write, with progress."""
-    report = _Report(ctx, "hn threads")
-    try:
-        summary = backfill_hn(ctx.config, since=since, until=until, author=author, on_plan=report.plan,
-                              on_step=report.step)
-    except JobtoneError:
-        report.abort()  # no progress bar left half-drawn over the error
-        raise
-    report.close(summary, "threads", "comments skipped (deleted, dead or empty)")
-    return summary
-
-
-def run_wayback(args: argparse.Namespace, ctx) -> int:
-    report = _Report(ctx, "captures")
+def run_wayback(args: argparse.Namespace, ctx: Context) -> int:
+    progress = BackfillProgress(ctx.err, ctx.interactive, "captures", "captures",
+                                "JSON-LD blocks or captures unreadable")
     try:
         summary = backfill_wayback(ctx.config, args.url, year_from=args.year_from, year_to=args.year_to,
-                                   on_plan=report.plan, on_step=report.step)
+                                   now=ctx.now, on_plan=progress.plan, on_step=progress.step)
     except FetchError as exc:
-        report.abort()
+        progress.end(None)
         print(f"jobtone: cannot backfill {args.url} from the Wayback Machine: {exc.reason} ({exc.url})", file=ctx.err)
-        return 1
-    report.close(summary, "captures", "JSON-LD blocks or captures unreadable")
-    return exit_code(summary, ctx)
-
-
-class _Report:
-    """A progress bar on a terminal (one step per thread or capture), one log line per step otherwise."""
-
-    def __init__(self, ctx, label: str) -> None:
-        self.ctx, self.label = ctx, label
-        self.progress: Progress | None = None
-        self.skipped = 0
-
-    def plan(self, todo: int, done_before: int) -> None:
-        if done_before:
-            log.info("%d %s already stored; %d to load", done_before, self.label, todo)
-        self.progress = Progress(todo, self.label, self.ctx.err, self.ctx.interactive)
-
-    def step(self, step: Step) -> None:
-        o = step.outcome
-        self.skipped += step.skipped
-        if self.progress:
-            self.progress.advance(note=f"{step.label} {o.fetched} postings")
-        if o.failed:
-            log.warning("%s failed: %s (%s)", step.label, o.error, o.url)
-        elif not self.ctx.interactive:
-            log.info("%s %s: %d postings (%d skipped), %d new, %d updated", step.label, o.status, o.fetched,
-                     step.skipped, o.new, o.updated)
-
-    def abort(self) -> None:
-        if self.progress:
-            self.progress.close()
-
-    def close(self, summary: RunSummary, unit: str, skipped_what: str) -> None:
-        self.abort()
-        log.info("%s: %d %s, %d failed; %d postings, %d new, %d updated; %d %s",
-                 summary.status, len(summary.outcomes), unit, summary.failures, summary.total("fetched"),
-                 summary.total("new"), summary.total("updated"), self.skipped, skipped_what)
+        return ExitCode.PARTIAL
+    progress.end(summary)
+    warn_locked([summary], ctx.db_path, ctx.err)
+    return summary_code(summary)
 
 
 def _month(value: str) -> str:

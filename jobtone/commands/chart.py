@@ -10,20 +10,15 @@ Examples:
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
 
-import duckdb
-
-from analysis.lexicon import Lexicon
-from analysis.report import write_report
-from analysis.series import ChartMeta, TrendRow
-from analysis.trends import DATE_BASES, MIN_POSTINGS, PERIODS, TrendQuery, data_range, trend_rows
-from jobtone.commands.analysis_options import add_analysis_options, analysed
+from analysis.publish import DEFAULT_OUT, analyse_and_report
+from analysis.trends import DATE_BASES, MIN_POSTINGS, PERIODS
+from jobtone.commands.analysis_options import add_analysis_options
+from jobtone.context import Context
+from jobtone.exitcodes import ExitCode
 
 NAME = "chart"
-DEFAULT_OUT = Path("reports")
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -37,40 +32,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     add_analysis_options(parser)
 
 
-def run(args: argparse.Namespace, ctx) -> int:
-    paths = analyse_and_report(ctx, args.lexicon, args.include_boilerplate, args.out, by=args.by,
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    paths = analyse_and_report(ctx.config, args.lexicon, args.include_boilerplate, args.out, now=ctx.now(), by=args.by,
                                smooth=args.smooth, date_basis=args.date_basis, min_postings=args.min_postings)
     print(f"wrote {len(paths)} files to {args.out}", file=ctx.err)
-    return 0
-
-
-def analyse_and_report(ctx, lexicon_arg: str | None, include_boilerplate: bool, out_dir: Path, *,
-                       by: str = "month", smooth: int = 1, date_basis: str = "posted",
-                       min_postings: int = MIN_POSTINGS) -> list[Path]:
-    """Analyse what is new, then write the charts and index.html into `out_dir`; returns the files written."""
-    from analysis.charts import write_charts  # matplotlib: imported only to draw (it costs ~0.6 s at start-up)
-
-    with analysed(ctx, lexicon_arg, include_boilerplate) as (con, lexicon, stats):
-        query = TrendQuery(stats.analysis_key, by, date_basis=date_basis, min_postings=min_postings)
-        rows_by_kind = chart_series(con, query)
-    meta = chart_meta(lexicon, rows_by_kind["share"], date_basis, include_boilerplate, ctx.now())
-    charts = write_charts(rows_by_kind, meta, out_dir, smooth=smooth)
-    report = write_report(out_dir, charts, rows_by_kind["share"], lexicon.terms, meta)
-    return [*charts, report]
-
-
-def chart_series(con: duckdb.DuckDBPyConnection, query: TrendQuery) -> dict[str, list[TrendRow]]:
-    """The three series the charts draw: categories, terms, and categories split by source family."""
-    return {
-        "share": trend_rows(con, query),
-        "terms": trend_rows(con, replace(query, terms=True)),
-        "groups": trend_rows(con, replace(query, group=True)),
-    }
-
-
-def chart_meta(lexicon: Lexicon, rows: list[TrendRow], date_basis: str, include_boilerplate: bool,
-               now: datetime) -> ChartMeta:
-    start, end = data_range(rows)
-    return ChartMeta(lexicon.name, lexicon.version, start, end, date_basis, include_boilerplate, now,
-                     tuple((t.name, t.category) for t in lexicon.terms))
-
+    return ExitCode.OK

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 
+from jobtone.context import Context
+from jobtone.exitcodes import ExitCode
 from scraper.housekeeping import compact, days_ago
 from scraper.runlock import run_lock
 
@@ -29,14 +31,14 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="how long to wait for other processes to release the database (default: [database] lock_wait)")
 
 
-def run(args: argparse.Namespace, ctx) -> int:
+def run(args: argparse.Namespace, ctx: Context) -> int:
     if args.prune_runs is not None and args.prune_runs < 0:
         print("jobtone: --prune-runs takes a number of days, 0 or more", file=ctx.err)
-        return 2
+        return ExitCode.USAGE
     prune_before = days_ago(ctx.now(), args.prune_runs) if args.prune_runs is not None else None
     with run_lock(ctx.db_path, NAME):
         wait = ctx.config.lock_wait if args.wait is None else args.wait
         stats = compact(ctx.db_path, wait=wait, prune_before=prune_before)
     pruned = f"; pruned {stats.runs_pruned} runs, {stats.board_runs_pruned} board outcomes" if prune_before else ""
     print(f"compacted {ctx.db_path}: {stats.size_before / 1e6:.1f} MB -> {stats.size_after / 1e6:.1f} MB{pruned}", file=ctx.err)
-    return 0
+    return ExitCode.OK

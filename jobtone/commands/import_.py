@@ -15,6 +15,8 @@ import argparse
 from pathlib import Path
 
 from analysis.importer import ImportSpec, import_file
+from jobtone.context import Context
+from jobtone.exitcodes import ExitCode
 from scraper import store
 
 NAME = "import"
@@ -30,7 +32,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--html", action="store_true", help="the text column is HTML: convert it to plain text")
 
 
-def run(args: argparse.Namespace, ctx) -> int:
+def run(args: argparse.Namespace, ctx: Context) -> int:
     spec = ImportSpec(args.file, args.source, args.text_col, args.date_col, args.id_col, args.company_col,
                       html=args.html)
     with store.opened(ctx.db_path, wait=ctx.config.lock_wait) as con:
@@ -42,4 +44,4 @@ def run(args: argparse.Namespace, ctx) -> int:
         print(f"  {where}: {reason}", file=ctx.err)
     if result.bad_count > len(result.bad):
         print(f"  ... and {result.bad_count - len(result.bad)} more", file=ctx.err)
-    return 1 if result.bad_count else 0
+    return ExitCode.PARTIAL if result.bad_count else ExitCode.OK

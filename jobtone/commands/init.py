@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from jobtone.context import Context
+from jobtone.exitcodes import ExitCode
 from scraper.config import CONFIG_NAME, default_config_text
 
 NAME = "init"
@@ -18,10 +20,10 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true", help="overwrite an existing file")
 
 
-def run(args: argparse.Namespace, ctx) -> int:
+def run(args: argparse.Namespace, ctx: Context) -> int:
     if args.path.exists() and not args.force:
         print(f"jobtone: {args.path} exists; use --force to overwrite it", file=ctx.err)
-        return 2
+        return ExitCode.USAGE
     args.path.write_text(default_config_text(), encoding="utf-8")
     print(f"wrote {args.path}: edit its [[board]] entries, then run `jobtone run`", file=ctx.err)
-    return 0
+    return ExitCode.OK

@@ -14,6 +14,8 @@ import argparse
 
 from analysis.kwic import format_lines, kwic
 from jobtone.commands.analysis_options import add_analysis_options, analysed, iso_date
+from jobtone.context import Context
+from jobtone.exitcodes import ExitCode
 
 NAME = "kwic"
 
@@ -27,7 +29,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     add_analysis_options(parser)
 
 
-def run(args: argparse.Namespace, ctx) -> int:
+def run(args: argparse.Namespace, ctx: Context) -> int:
     with analysed(ctx, args.lexicon, args.include_boilerplate) as (con, lexicon, stats):
         lines = kwic(con, lexicon, stats.analysis_key, args.include_boilerplate, args.term, args.limit,
                      args.since, args.show_excluded)
@@ -35,4 +37,4 @@ def run(args: argparse.Namespace, ctx) -> int:
         ctx.out.write(line + "\n")
     if not lines:
         print(f"no matches of {args.term!r}", file=ctx.err)
-    return 0
+    return ExitCode.OK

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from jobtone.context import Context
+from jobtone.exitcodes import ExitCode
 from jobtone.output import FORMATS, write_rows
 from scraper import store
 
@@ -15,7 +17,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, default="table")
 
 
-def run(args: argparse.Namespace, ctx) -> int:
+def run(args: argparse.Namespace, ctx: Context) -> int:
     with store.opened(ctx.db_path, read_only=True, wait=30) as con:
         cursor = con.execute("""
             SELECT run_id, command, strftime(started_at, '%Y-%m-%d %H:%M:%S') AS started_utc,
@@ -31,4 +33,4 @@ def run(args: argparse.Namespace, ctx) -> int:
         if rows and args.format == "table":
             ctx.out.write("\nfailures and staged boards:\n")
             write_rows([d[0] for d in failures.description], rows, args.format, ctx.out)
-    return 0
+    return ExitCode.OK

@@ -25,6 +25,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from jobtone.context import Context
+from jobtone.exitcodes import ExitCode
 from scraper.errors import JobtoneError
 from scraper.housekeeping import logs_dir
 
@@ -32,7 +34,7 @@ NAME = "schedule"
 DAILY_HOUR = 4  # daily and weekly runs start at 04:MM local time, when the boards are quiet
 # Exit codes that need nobody's attention in unattended operation (see `jobtone --help`): some boards
 # failed (recorded in `jobtone runs`), the database was locked (postings staged), the last run still going.
-ROUTINE_EXIT_CODES = (1, 3, 4)
+ROUTINE_EXIT_CODES = (ExitCode.PARTIAL, ExitCode.LOCKED, ExitCode.BUSY)
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="install it for the current user (crontab, or ~/.config/systemd/user + enable the timer)")
 
 
-def run(args: argparse.Namespace, ctx) -> int:
+def run(args: argparse.Namespace, ctx: Context) -> int:
     job = Job.for_context(ctx, args.every)
     if args.kind == "systemd":
         units = {f"{job.unit}.service": job.service(), f"{job.unit}.timer": job.timer()}
@@ -65,11 +67,11 @@ def run(args: argparse.Namespace, ctx) -> int:
             ctx.out.write(f"# {systemd_user_dir() / name}\n{text}\n")
         ctx.out.write(f"# then: systemctl --user daemon-reload && systemctl --user enable --now {job.unit}.timer\n"
                       "# and, to run while you are logged out: loginctl enable-linger $USER\n")
-        return 0
+        return ExitCode.OK
     if args.install:
         return install_cron(job.cron_line(), job.marker, ctx)
     ctx.out.write(f"# add with `crontab -e` (or run `jobtone schedule --install`):\n{job.cron_line()}\n")
-    return 0
+    return ExitCode.OK
 
 
 def parse_every(text: str) -> Every:
@@ -93,7 +95,7 @@ class Job:
     every: Every
 
     @classmethod
-    def for_context(cls, ctx, every: Every) -> Job:
+    def for_context(cls, ctx: Context, every: Every) -> Job:
         """`python -m jobtone [--config ABS] [--db ABS] --quiet run`, run in the current directory."""
         argv = [sys.executable, "-m", "jobtone"]
         if ctx.config_path:
@@ -149,7 +151,7 @@ WorkingDirectory={str(self.workdir).replace('%', '%%')}
 ExecStart={' '.join(_systemd_quote(a) for a in self.argv)}
 # 1 = some boards failed (see `jobtone runs`), 3 = database locked (postings staged for the next run),
 # 4 = the previous run is still going: routine in unattended operation, not a failed unit.
-SuccessExitStatus={' '.join(map(str, ROUTINE_EXIT_CODES))}
+SuccessExitStatus={' '.join(str(int(code)) for code in ROUTINE_EXIT_CODES)}
 # a run stuck longer than the interval is stopped, so it cannot hold the run lock for ever
 TimeoutStartSec={self.every.hours}h
 Nice=10
@@ -170,7 +172,7 @@ WantedBy=timers.target
 """
 
 
-def install_cron(line: str, marker: str, ctx) -> int:
+def install_cron(line: str, marker: str, ctx: Context) -> int:
     """Replace this directory's line in the user's crontab (other lines are kept), or add it."""
     current = _call(["crontab", "-l"], check=False)
     if current.returncode != 0 and "no crontab" not in current.stderr.lower():
@@ -178,10 +180,10 @@ def install_cron(line: str, marker: str, ctx) -> int:
     kept = [existing for existing in current.stdout.splitlines() if not existing.endswith(marker)]
     _call(["crontab", "-"], stdin="\n".join([*kept, line]) + "\n")
     print(f"installed in your crontab (`crontab -l` shows it):\n{line}", file=ctx.err)
-    return 0
+    return ExitCode.OK
 
 
-def install_systemd(units: dict[str, str], unit: str, ctx) -> int:
+def install_systemd(units: dict[str, str], unit: str, ctx: Context) -> int:
     """Write the units to ~/.config/systemd/user and enable the timer."""
     directory = systemd_user_dir()
     directory.mkdir(parents=True, exist_ok=True)
@@ -192,7 +194,7 @@ def install_systemd(units: dict[str, str], unit: str, ctx) -> int:
     _call(["systemctl", "--user", "enable", "--now", f"{unit}.timer"])
     print(f"enabled {unit}.timer (`systemctl --user list-timers` shows it); to run while you are logged out: "
           "loginctl enable-linger $USER", file=ctx.err)
-    return 0
+    return ExitCode.OK
 
 
 def systemd_user_dir() -> Path:

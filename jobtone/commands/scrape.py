@@ -12,47 +12,24 @@ Examples:
 from __future__ import annotations
 
 import argparse
-import logging
 
-from jobtone.progress import Progress
+from jobtone import job
+from jobtone.context import Context
+from jobtone.exitcodes import summary_code
+from jobtone.progress import ScrapeProgress, warn_locked
 from scraper.config import parse_board_spec
-from scraper.run import BoardOutcome, RunSummary, scrape
 
 NAME = "scrape"
-log = logging.getLogger("jobtone")
 
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("boards", nargs="*", metavar="ATS:TOKEN", help="boards to fetch instead of the configured ones")
 
 
-def run(args: argparse.Namespace, ctx) -> int:
+def run(args: argparse.Namespace, ctx: Context) -> int:
     boards = [parse_board_spec(spec) for spec in args.boards] or list(ctx.config.boards)
-    return exit_code(scrape_boards(ctx, boards, "scrape"), ctx)
-
-
-def scrape_boards(ctx, boards, command: str) -> RunSummary:
-    """Scrape with a progress bar on a terminal and one log line per board otherwise."""
-    if not boards:
-        log.warning("no boards configured: add [[board]] entries to %s", ctx.config.path or "jobtone.toml (see `jobtone init`)")
-    with Progress(len(boards), "scraping", ctx.err, ctx.interactive) as progress:
-        def done(outcome: BoardOutcome) -> None:
-            progress.advance(note=f"{outcome.source}:{outcome.board}")
-            if outcome.failed:
-                log.warning("%s:%s %s: %s", outcome.source, outcome.board, outcome.status, outcome.error)
-            elif not ctx.interactive:
-                log.info("%s:%s %s: %d fetched, %d new, %d updated, %d removed", outcome.source, outcome.board,
-                         outcome.status, outcome.fetched, outcome.new, outcome.updated, outcome.removed)
-        summary = scrape(ctx.config, boards, command=command, on_done=done)
-    log.info("%s: %d boards, %d failed; %d postings fetched, %d new, %d updated, %d removed",
-             summary.status, len(summary.outcomes), summary.failures, summary.total("fetched"),
-             summary.total("new"), summary.total("updated"), summary.total("removed"))
-    return summary
-
-
-def exit_code(summary: RunSummary, ctx) -> int:
-    if summary.locked_by:
-        print(f"jobtone: database {ctx.db_path} is locked by {summary.locked_by}; fetched postings are staged "
-              "and will load on the next run", file=ctx.err)
-        return 3
-    return 1 if summary.failures else 0
+    progress = ScrapeProgress(ctx.err, ctx.interactive)
+    callbacks = job.Callbacks(scrape_start=progress.start, board_done=progress.done, scrape_end=progress.end)
+    summary = job.scrape_boards(ctx.config, boards, NAME, now=ctx.now, callbacks=callbacks)
+    warn_locked([summary], ctx.db_path, ctx.err)
+    return summary_code(summary)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 
+from jobtone.context import Context
+from jobtone.exitcodes import ExitCode
 from jobtone.output import FORMATS, write_rows
 from scraper import store
 from scraper.coverage import ROUTES, STUDY_COMPANIES
@@ -23,7 +25,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
 
 
-def run(args: argparse.Namespace, ctx) -> int:
+def run(args: argparse.Namespace, ctx: Context) -> int:
     last = _last_outcomes(ctx)
     rows = []
     for board in ctx.config.boards:
@@ -33,7 +35,7 @@ def run(args: argparse.Namespace, ctx) -> int:
     if args.format == "table":
         ctx.out.write("\nThe 2022 study's companies: route and coverage\n")
         write_rows(STUDY_COLUMNS, study_rows(), "table", ctx.out)
-    return 0
+    return ExitCode.OK
 
 
 def study_rows() -> list[list[str]]:
@@ -46,7 +48,7 @@ def study_rows() -> list[list[str]]:
     return rows
 
 
-def _last_outcomes(ctx) -> dict[tuple[str, str], tuple]:
+def _last_outcomes(ctx: Context) -> dict[tuple[str, str], tuple[object, ...]]:
     try:
         with store.opened(ctx.db_path, read_only=True, wait=30) as con:
             rows = con.execute("""

@@ -14,6 +14,8 @@ import argparse
 
 import duckdb
 
+from jobtone.context import Context
+from jobtone.exitcodes import ExitCode
 from jobtone.output import FORMATS, write_rows
 from scraper import store
 from scraper.errors import JobtoneError
@@ -28,7 +30,7 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="how long to wait for a writer to release the database (default: 30)")
 
 
-def run(args: argparse.Namespace, ctx) -> int:
+def run(args: argparse.Namespace, ctx: Context) -> int:
     with store.opened(ctx.db_path, read_only=True, wait=args.wait) as con:
         # No file access from ad hoc SQL either: no COPY TO, no ATTACH of another file read-write.
         con.execute("SET enable_external_access = false; SET lock_configuration = true")
@@ -37,7 +39,7 @@ def run(args: argparse.Namespace, ctx) -> int:
         except duckdb.Error as exc:
             raise JobtoneError(f"query failed: {str(exc).splitlines()[0]}") from exc
         if cursor.description is None:
-            return 0
+            return ExitCode.OK
         columns = [d[0] for d in cursor.description]
         write_rows(columns, cursor.fetchall(), args.format, ctx.out)
-    return 0
+    return ExitCode.OK

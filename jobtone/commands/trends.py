@@ -13,10 +13,13 @@ Examples:
 from __future__ import annotations
 
 import argparse
+from typing import TextIO
 
 from analysis.series import CSV_COLUMNS, TrendRow
 from analysis.trends import DATE_BASES, MIN_POSTINGS, PERIODS, TrendQuery, trend_rows
 from jobtone.commands.analysis_options import add_analysis_options, analysed, iso_date
+from jobtone.context import Context
+from jobtone.exitcodes import ExitCode
 from jobtone.output import FORMATS, write_rows
 
 NAME = "trends"
@@ -37,15 +40,15 @@ def register(parser: argparse.ArgumentParser) -> None:
     add_analysis_options(parser)
 
 
-def run(args: argparse.Namespace, ctx) -> int:
+def run(args: argparse.Namespace, ctx: Context) -> int:
     with analysed(ctx, args.lexicon, args.include_boilerplate) as (con, _lexicon, stats):
         rows = trend_rows(con, TrendQuery(stats.analysis_key, args.by, args.terms, args.source, args.company,
                                           args.since, args.until, args.date_basis, args.min_postings))
     write_trends(rows, args.format, ctx.out)
-    return 0
+    return ExitCode.OK
 
 
-def write_trends(rows: list[TrendRow], fmt: str, out) -> None:
+def write_trends(rows: list[TrendRow], fmt: str, out: TextIO) -> None:
     """CSV: exactly CSV_COLUMNS; table and JSON add the low_count flag."""
     if fmt == "csv":
         write_rows(CSV_COLUMNS, [_rounded(row.csv_values()) for row in rows], fmt, out)
