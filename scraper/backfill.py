@@ -1,7 +1,7 @@
 """History on day one: HN "Who is hiring?" threads since 2011 and Wayback captures of boards and pages.
 
 Both backfills reuse the runner's machinery: every step (one HN thread, one capture) is staged next to the
-database and loaded in its own short write by `scraper.run.Loader`, and the whole backfill is recorded in
+database and loaded in its own short write by `scraper.scrape.Loader`, and the whole backfill is recorded in
 `runs`/`board_runs` like a scrape. A killed HN backfill resumes where it stopped: the threads already
 stored are known from the store itself (each HN posting's fingerprint is its thread's story id; a thread
 is loaded in one transaction, so it is stored whole or not at all), and a thread staged but not loaded
@@ -26,7 +26,7 @@ from scraper.errors import FetchError, JobtoneError
 from scraper.http import Client, HostLimit
 from scraper.posting import Posting
 from scraper.dates import utcnow
-from scraper.run import BoardOutcome, Loader, RunSummary
+from scraper.scrape import BoardOutcome, Loader, RunSummary
 from scraper.sources import hn
 from scraper.sources.base import Board
 from scraper.staging import Batch, Staging

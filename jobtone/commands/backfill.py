@@ -27,7 +27,7 @@ from jobtone.commands.scrape import exit_code
 from jobtone.progress import Progress
 from scraper.backfill import Step, backfill_hn, backfill_wayback
 from scraper.errors import FetchError, JobtoneError
-from scraper.run import RunSummary
+from scraper.scrape import RunSummary
 
 NAME = "backfill"
 log = logging.getLogger("jobtone")

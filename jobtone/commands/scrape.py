@@ -16,7 +16,7 @@ import logging
 
 from jobtone.progress import Progress
 from scraper.config import parse_board_spec
-from scraper.run import BoardOutcome, RunSummary, scrape
+from scraper.scrape import BoardOutcome, RunSummary, scrape
 
 NAME = "scrape"
 log = logging.getLogger("jobtone")

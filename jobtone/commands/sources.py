@@ -11,7 +11,7 @@ import argparse
 
 from jobtone.output import FORMATS, write_rows
 from scraper import store
-from scraper.coverage import ROUTES, STUDY_COMPANIES
+from scraper.study import ROUTES, STUDY_COMPANIES
 from scraper.errors import JobtoneError
 
 NAME = "sources"

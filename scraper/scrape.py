@@ -21,7 +21,8 @@ from scraper.staging import Batch, Staging
 
 log = logging.getLogger(__name__)
 
-Known = Mapping[tuple[str, str], Mapping[str, str]]
+# What the store holds for detail-per-posting sources: (source, board) -> external_id -> fingerprint
+StoredFingerprints = Mapping[tuple[str, str], Mapping[str, str]]
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ class Loader:
         except DatabaseLocked:
             pass  # not worth waiting for: the final record is what counts
 
-    def known(self) -> Known:
+    def stored_fingerprints(self) -> StoredFingerprints:
         """Stored fingerprints for detail-per-posting sources; empty when the database is busy or new."""
         try:
             with store.opened(self.db_path, wait=0) as con:
@@ -154,12 +155,13 @@ def scrape(config: Config, boards: Iterable[Board], *, command: str = "scrape",
     loader = Loader(config, staging)
     loader.flush(wait=0)  # earlier runs' staged batches first, if the database is free right now
     loader.mark_running(RunSummary(run_id, command, started, started, ()))
-    known = loader.known()
+    fingerprints = loader.stored_fingerprints()
     client = polite_client(config, boards)
     outcomes = []
     try:
         with ThreadPoolExecutor(max_workers=max(1, min(workers, len(boards)))) as pool:
-            waiting = {pool.submit(fetch_board, client, config, board, staging, started, run_id, known) for board in boards}
+            waiting = {pool.submit(fetch_board, client, config, board, staging, started, run_id, fingerprints)
+                       for board in boards}
             while waiting:
                 # Load every board fetched meanwhile in one opening of the database.
                 done, waiting = wait(waiting, return_when=FIRST_COMPLETED)
@@ -190,11 +192,11 @@ def polite_client(config: Config, boards: Iterable[Board]) -> Client:
 
 
 def fetch_board(client: Client, config: Config, board: Board, staging: Staging, seen_at: datetime,
-                run_id: str, known: Known) -> tuple[BoardOutcome, Batch | None]:
+                run_id: str, fingerprints: StoredFingerprints) -> tuple[BoardOutcome, Batch | None]:
     """Fetch one board and stage its postings; any failure becomes a recorded outcome, never an exception."""
     source = get_source(board.ats)
     started = utcnow()
-    ctx = FetchContext(client, config.api_root(board.ats), seen_at, config.api, lambda: known.get((board.ats, board.token), {}))
+    ctx = FetchContext(client, config.api_root(board.ats), seen_at, config.api, lambda: fingerprints.get((board.ats, board.token), {}))
     base = BoardOutcome(board.ats, board.token, board.company, started, started, "failed", url=ctx.root)
     try:
         batch, n = staging.stage(collect(source, ctx, board), source=board.ats, board=board.token, seen_at=seen_at,
