@@ -34,7 +34,7 @@ from scraper.dates import from_epoch_seconds
 from scraper.errors import BadResponse, ConfigError, FetchError, NotFound, ParseError
 from scraper.http import HostLimit
 from scraper.posting import Posting, raw_json
-from scraper.sources.base import Board, FetchContext
+from scraper.sources.base import Board, FetchContext, each, record_id
 from scraper.text import html_to_text, normalize
 
 log = logging.getLogger(__name__)
@@ -90,11 +90,17 @@ def parse(doc: Any, board: Board) -> list[Posting]:
     item = doc.get("item") if isinstance(doc, dict) else None
     if flavour is None or not isinstance(item, dict) or not isinstance(item.get("id"), (int, str)):
         raise ParseError(NAME, "expected {flavour, item: {id, ...}, detail} from eightfold.fetch")
-    posting = replace(_listed(item, flavour, board), raw=raw_json(doc))  # list item and detail: enough to re-parse
+    posting = replace(each(NAME, [item], lambda item: _listed(item, flavour, board))[0], raw=raw_json(doc))  # list item and detail: enough to re-parse
     if doc.get("detail") is None:
         return [replace(posting, seen_only=True)]
     text, boilerplate = split_boilerplate(_description(doc["detail"], flavour, item))
     return [replace(posting, text=text, boilerplate=boilerplate)]
+
+
+def records(doc: Any) -> list[tuple[str, Any]]:
+    """A document is one position: itself, with its id, so a bad one is skipped alone."""
+    item = doc.get("item") if isinstance(doc, dict) else None
+    return [(record_id(item, "id"), doc)]
 
 
 def board_root(ctx: FetchContext, board: Board) -> str:

@@ -33,7 +33,7 @@ from scraper.dates import parse_iso
 from scraper.errors import BadResponse, ConfigError, NotFound, ParseError
 from scraper.http import HostLimit
 from scraper.posting import Posting, raw_json
-from scraper.sources.base import Board, FetchContext
+from scraper.sources.base import Board, FetchContext, each, record_id
 from scraper.text import as_str, html_to_text, normalize
 
 log = logging.getLogger(__name__)
@@ -102,10 +102,16 @@ def parse(doc: Any, board: Board) -> list[Posting]:
     item = doc.get("item") if isinstance(doc, dict) else None
     if not isinstance(item, dict) or not _is_path(item.get("externalPath")):
         raise ParseError(NAME, "expected {item: {externalPath, ...}, detail} from workday.fetch")
-    posting = _listed(item, board, raw_json(doc))
+    posting = each(NAME, [item], lambda item: _listed(item, board, raw_json(doc)))[0]
     if doc.get("detail") is None:
         return [replace(posting, seen_only=True)]
     return [_with_detail(posting, doc["detail"], item["externalPath"])]
+
+
+def records(doc: Any) -> list[tuple[str, Any]]:
+    """A document is one posting: itself, with its id, so a bad one is skipped alone."""
+    item = doc.get("item") if isinstance(doc, dict) else None
+    return [(record_id(item, "externalPath"), doc)]
 
 
 def fingerprint(item: Mapping[str, Any]) -> str:
