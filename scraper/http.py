@@ -106,12 +106,13 @@ class _HostGate:
         self.interval = limit.interval
         self.no_retry_after_wait = limit.no_retry_after_wait
         self.lock = threading.Lock()
-        self.next_start = 0.0
+        self.last_start = self.next_start = -math.inf
 
     def slow_to(self, interval: float) -> None:
-        """At least `interval` seconds between request starts from now on (a robots.txt Crawl-delay)."""
+        """At least `interval` seconds between request starts, the last one's included (a Crawl-delay)."""
         with self.lock:
             self.interval = max(self.interval, interval)
+            self.next_start = max(self.next_start, self.last_start + self.interval)
 
     @contextmanager
     def turn(self, sleep: Callable[[float], None], clock: Callable[[], float]) -> Iterator[None]:
@@ -119,7 +120,7 @@ class _HostGate:
             with self.lock:
                 now = clock()
                 start = max(now, self.next_start)
-                self.next_start = start + self.interval
+                self.last_start, self.next_start = start, start + self.interval
             if start > now:
                 sleep(start - now)
             yield

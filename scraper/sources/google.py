@@ -80,6 +80,8 @@ def results_data(page_html: str) -> list[Any]:
         data, _ = json.JSONDecoder().raw_decode(page_html, start.end())
     except json.JSONDecodeError as exc:
         raise ParseError(NAME, f"the ds:1 data is not JSON ({exc.msg} at char {exc.pos})") from exc
+    except RecursionError:
+        raise ParseError(NAME, "the ds:1 data is nested too deeply to read") from None
     if not (isinstance(data, list) and len(data) >= 4 and isinstance(data[0], list)
             and _is_int(data[2]) and (data[3] is None or _is_int(data[3]))):
         raise ParseError(NAME, "the ds:1 data is not [jobs[], _, total, page_size]")

@@ -74,6 +74,9 @@ def extract(html: str) -> Extracted:
         except ValueError as exc:
             skipped.append(f"block {number}: invalid JSON-LD ({exc})")
             continue
+        except RecursionError:
+            skipped.append(f"block {number}: JSON-LD nested too deeply to read")
+            continue
         for obj in job_posting_objects(data):
             try:
                 postings.append(job_posting(obj))
