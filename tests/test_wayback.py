@@ -7,14 +7,21 @@ import json
 from datetime import datetime
 
 import pytest
-
 from e2e import jobtone, query, write_config
 from replay import Reply, fixture_bytes
+
 from scraper.backfill import Sighting, fit_in_time
 from scraper.http import Client, HostLimit, HttpSettings
 from scraper.posting import Posting
-from scraper.wayback import (Capture, WaybackSettings, ats_route, distinct_captures, fetch_capture, list_captures,
-                             parse_cdx)
+from scraper.wayback import (
+    Capture,
+    WaybackSettings,
+    ats_route,
+    distinct_captures,
+    fetch_capture,
+    list_captures,
+    parse_cdx,
+)
 
 CDX = "/cdx/search/cdx"
 PAGE_1 = fixture_bytes("wayback/edgi_cdx_search_multipage_resumekey.i0.status200.body.txt").decode()

@@ -182,6 +182,16 @@ def listed(data: Any, key: str, url: str) -> Any:
     return data
 
 
+def as_dict(value: Any) -> dict[str, Any]:
+    """`value` when it is an object, else an empty one: for optional nested fields."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    """`value` when it is a list, else an empty one: for optional list fields."""
+    return value if isinstance(value, list) else []
+
+
 def storable(posting: Posting) -> Posting:
     """The posting with lone surrogates replaced by U+FFFD in every text field, so it can be written."""
     changed: dict[str, Any] = {f.name: _LONE_SURROGATE.sub("\ufffd", value) for f in fields(posting)

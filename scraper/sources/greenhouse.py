@@ -21,7 +21,16 @@ from scraper.dates import first_date
 from scraper.errors import ConfigError, ParseError
 from scraper.http import HostLimit
 from scraper.posting import Posting, raw_json
-from scraper.sources.base import Board, FetchContext, each, listed, objects, one_by_one
+from scraper.sources.base import (
+    Board,
+    FetchContext,
+    as_dict,
+    as_list,
+    each,
+    listed,
+    objects,
+    one_by_one,
+)
 from scraper.text import as_str, html_to_text_and_aside, normalize
 
 NAME = "greenhouse"
@@ -67,7 +76,7 @@ def split_content(escaped: str | None) -> tuple[str, str]:
 def _matches(job: dict[str, Any], wanted: Mapping[str, Any]) -> bool:
     if not wanted:
         return True
-    entries = job.get("metadata") if isinstance(job.get("metadata"), list) else []
+    entries = as_list(job.get("metadata"))
     values = {entry.get("name"): entry.get("value") for entry in entries if isinstance(entry, dict)}
     return all(_has_value(values.get(name), value) for name, value in wanted.items())
 
@@ -82,7 +91,7 @@ def _posting(job: dict[str, Any], board: Board) -> Posting:
         raise ParseError(NAME, "a job without an `id`")
     text, boilerplate = split_content(as_str(job.get("content")))
     posted_at, date_source = first_date(job, DATE_FIELDS)
-    location = job.get("location") if isinstance(job.get("location"), dict) else {}
+    location = as_dict(job.get("location"))
     return Posting(
         source=NAME,
         board=board.token,

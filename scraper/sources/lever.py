@@ -18,7 +18,7 @@ from scraper.dates import from_epoch_millis
 from scraper.errors import ParseError
 from scraper.http import HostLimit
 from scraper.posting import Posting, raw_json
-from scraper.sources.base import Board, FetchContext, each, objects, one_by_one
+from scraper.sources.base import Board, FetchContext, as_dict, each, objects, one_by_one
 from scraper.text import as_str, html_to_text, normalize
 
 NAME = "lever"
@@ -57,7 +57,7 @@ def posting_text(item: dict[str, Any]) -> str:
 def _posting(item: dict[str, Any], board: Board) -> Posting:
     if not item.get("id"):
         raise ParseError(NAME, "a posting without an `id`")
-    categories = item.get("categories") if isinstance(item.get("categories"), dict) else {}
+    categories = as_dict(item.get("categories"))
     posted_at = from_epoch_millis(item.get("createdAt"))
     return Posting(
         source=NAME,

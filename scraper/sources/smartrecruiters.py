@@ -22,7 +22,7 @@ from scraper.dates import parse_iso
 from scraper.errors import BadResponse, NotFound, ParseError
 from scraper.http import HostLimit
 from scraper.posting import Posting, raw_json
-from scraper.sources.base import Board, FetchContext, each, record_id
+from scraper.sources.base import Board, FetchContext, as_dict, each, record_id
 from scraper.text import as_str, html_to_text, normalize
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ def _seen_only(item: dict[str, Any], board: Board) -> Posting:
 
 def _full(item: dict[str, Any], detail: dict[str, Any], board: Board, doc: Any) -> Posting:
     sections = detail.get("jobAd", {}).get("sections") or {}
-    company = detail.get("company") if isinstance(detail.get("company"), dict) else {}
+    company = as_dict(detail.get("company"))
     return Posting(
         **_common(item, board),
         text=_sections_text(sections, TEXT_SECTIONS),
