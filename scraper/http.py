@@ -220,7 +220,8 @@ class Client:
     def _scope(self, url: str) -> str:
         parts = urlsplit(url)
         place = parts.netloc + (parts.path or "/")
-        scoped = [scope for scope in self._limits if "/" in scope and place.startswith(scope)]
+        with self._gates_lock:  # sources add limits from worker threads (limit_host)
+            scoped = [scope for scope in self._limits if "/" in scope and place.startswith(scope)]
         return max(scoped, key=len, default=parts.netloc)
 
     def _gate(self, scope: str) -> _HostGate:

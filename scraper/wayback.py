@@ -73,9 +73,9 @@ class WaybackSettings:
 
     def limit(self, client: Client) -> None:
         """Keep `client` to the Archive's limits: captures on the host, CDX requests on its path."""
-        host = urlsplit(self.root).netloc
-        client.limit_host(f"{host}/{CDX_PATH.split('/')[0]}/", self.cdx_limit)
-        client.limit_host(host, self.host_limit)
+        root = urlsplit(self.root)
+        client.limit_host(f"{root.netloc}{root.path.rstrip('/')}/{CDX_PATH.split('/')[0]}/", self.cdx_limit)
+        client.limit_host(root.netloc, self.host_limit)
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,12 @@ def parse(doc: Any, board: Board) -> list[Posting]:
     return postings
 
 
+def records(doc: Any) -> list[tuple[str, Any]]:
+    """A page document is one record (keyed by its URL), so one unreadable page of a listing is skipped alone."""
+    url = doc.get("url") if isinstance(doc, dict) else None
+    return [(page_key(url) if isinstance(url, str) else "", doc)]
+
+
 def page_postings(html: str, page_url: str, board: Board) -> tuple[list[Posting], list[str]]:
     """The page's JobPostings as Postings of `board`, and a note per JSON-LD block that was skipped."""
     found = jsonld.extract(html)
