@@ -20,7 +20,7 @@ from pathlib import Path
 from scraper import store
 from scraper.housekeeping import compact, file_size
 from scraper.posting import Posting
-from scraper.run import write_run_record
+from scraper.scrape import write_run_record
 
 WORDS = ("we build flexible systems for a fast-paced team with empathy and discipline across the "
          "platform data customers engineering product growth remote hours benefits").split()
@@ -45,7 +45,7 @@ def stage_batches(postings: list[Posting], boards: int, directory: Path) -> list
 
 
 def one_day(db: Path, batches: list[tuple[str, Path]], day: int) -> None:
-    """A day's run: every board's batch in its own write, then the run record (like scraper.run.Loader)."""
+    """A day's run: every board's batch in its own write, then the run record (like scraper.scrape.Loader)."""
     seen = START + timedelta(days=day)
     boards = []
     for board, path in batches:

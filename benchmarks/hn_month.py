@@ -6,7 +6,7 @@ field as served, texts as its saver trimmed them, ~1 KB each).
 
 Steps timed, each the code path `jobtone backfill hn` runs for one thread once the body has arrived:
 JSON decode of the `items/{id}` body, `hn.parse_thread`, staging the batch (JSON lines), and loading it
-in one short write with `scraper.run.Loader` — into an empty database, and again unchanged (a re-fetched
+in one short write with `scraper.scrape.Loader` — into an empty database, and again unchanged (a re-fetched
 open thread). Medians of --repeat runs.
 """
 
@@ -22,7 +22,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from scraper.config import Config
-from scraper.run import Loader
+from scraper.scrape import Loader
 from scraper.sources import hn
 from scraper.sources.base import Board
 from scraper.staging import Staging

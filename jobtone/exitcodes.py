@@ -6,7 +6,7 @@ from enum import IntEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from scraper.run import RunSummary
+    from scraper.scrape import RunSummary
 
 
 class ExitCode(IntEnum):

@@ -21,7 +21,7 @@ from scraper.config import Config
 from scraper.dates import utcnow
 from scraper.errors import DatabaseLocked, FetchError, JobtoneError, ParseError
 from scraper.housekeeping import run_log
-from scraper.run import BoardOutcome, RunSummary, scrape
+from scraper.scrape import BoardOutcome, RunSummary, scrape
 from scraper.runlock import run_lock
 from scraper.sources import Board
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from scraper.backfill import Step
-from scraper.run import BoardOutcome, RunSummary
+from scraper.scrape import BoardOutcome, RunSummary
 
 log = logging.getLogger("jobtone")
 

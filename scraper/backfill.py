@@ -1,7 +1,7 @@
 """History on day one: HN "Who is hiring?" threads since 2011 and Wayback captures of boards and pages.
 
 Both backfills reuse the runner's machinery: every step (one HN thread, one capture) is staged next to the
-database and loaded in its own short write by `scraper.run.Loader`, and the whole backfill is recorded in
+database and loaded in its own short write by `scraper.scrape.Loader`, and the whole backfill is recorded in
 `runs`/`board_runs` like a scrape. A killed HN backfill resumes where it stopped: the threads already
 stored are known from the store itself (each HN posting's fingerprint is its thread's story id; a thread
 is loaded in one transaction, so it is stored whole or not at all), and a thread staged but not loaded
@@ -18,20 +18,25 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from scraper import store
 from scraper.config import Config
-from scraper.errors import FetchError, JobtoneError
-from scraper.http import Client, HostLimit
-from scraper.posting import Posting
 from scraper.dates import utcnow
-from scraper.run import BoardOutcome, Loader, RunSummary
+from scraper.http import Client
+from scraper.posting import Posting
+from scraper.scrape import BoardOutcome, Loader, RunSummary, failed, polite_client
 from scraper.sources import hn
-from scraper.sources.base import Board
+from scraper.sources.base import Board, storable
 from scraper.staging import Batch, Staging
-from scraper.wayback import (Capture, WaybackSettings, capture_url, distinct_captures, fetch_capture, list_captures,
-                             parse_capture)
+from scraper.wayback import (
+    Capture,
+    WaybackSettings,
+    capture_url,
+    distinct_captures,
+    fetch_capture,
+    list_captures,
+    parse_capture,
+)
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,7 @@ def backfill_hn(config: Config, *, since: str | None = None, until: str | None =
     run_id, started = uuid.uuid4().hex[:12], now()
     staging, loader = _staging_and_loader(config)
     root = config.api_root(hn.NAME)
-    client = _client(config, root, hn.HOST_LIMIT)
+    client = polite_client(config, [Board(hn.NAME, author)])
     steps: list[BoardOutcome] = []
     try:
         threads = [t for t in hn.fetch_threads(client, root, author) if hn.month_in_range(t.month, since, until)]
@@ -90,12 +95,10 @@ def _backfill_thread(client: Client, root: str, board: Board, thread: hn.Thread,
                         url=f"{root.rstrip('/')}/api/v1/items/{thread.story_id}")
     try:
         parsed = hn.parse_thread(hn.fetch_thread(client, root, thread.story_id), board)
-        batch, n = staging.stage(parsed.postings, source=hn.NAME, board=board.token, seen_at=now(),
+        batch, n = staging.stage(map(storable, parsed.postings), source=hn.NAME, board=board.token, seen_at=now(),
                                  complete=False, run_id=run_id)
-    except FetchError as exc:
-        return Step(thread.month, replace(base, ended_at=utcnow(), url=exc.url, error=exc.reason))
-    except JobtoneError as exc:
-        return Step(thread.month, replace(base, ended_at=utcnow(), error=str(exc)))
+    except Exception as exc:
+        return Step(thread.month, failed(base, exc, "thread"))
     return Step(thread.month, _loaded(loader, batch, replace(base, status="staged", fetched=n)), parsed.skipped)
 
 
@@ -118,7 +121,8 @@ def backfill_wayback(config: Config, url: str, *, year_from: int | None = None, 
     settings = WaybackSettings.from_config(config.api, config.sections.get("wayback", {}))
     run_id, started = uuid.uuid4().hex[:12], now()
     staging, loader = _staging_and_loader(config)
-    client = _client(config, settings.root, settings.host_limit)
+    client = Client(config.http)
+    settings.limit(client)
     sightings = _Sightings(config)
     steps: list[BoardOutcome] = []
     try:
@@ -146,10 +150,8 @@ def _backfill_capture(client: Client, settings: WaybackSettings, capture: Captur
         source, board = (postings[0].source, postings[0].board) if postings else (parsed.parser, page_board.token)
         batch, n = staging.stage(postings, source=source, board=board, seen_at=capture.captured_at,
                                  complete=False, run_id=run_id)
-    except FetchError as exc:
-        return Step(label, replace(base, ended_at=utcnow(), error=exc.reason))
-    except JobtoneError as exc:
-        return Step(label, replace(base, ended_at=utcnow(), error=str(exc)))
+    except Exception as exc:
+        return Step(label, failed(base, exc, "capture"))
     base = replace(base, source=source, board=board, status="staged", fetched=n)
     outcome = _loaded(loader, batch, base)
     if outcome.status == "ok":
@@ -223,13 +225,6 @@ def _staging_and_loader(config: Config) -> tuple[Staging, Loader]:
     loader = Loader(config, staging)
     loader.flush(wait=0)  # what an earlier, killed or locked-out run staged goes in first
     return staging, loader
-
-
-def _client(config: Config, root: str, limit: HostLimit | None) -> Client:
-    client = Client(config.http)
-    if limit is not None:
-        client.limit_host(urlsplit(root).netloc, limit)
-    return client
 
 
 def _loaded(loader: Loader, batch: Batch, outcome: BoardOutcome) -> BoardOutcome:

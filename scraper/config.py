@@ -126,6 +126,7 @@ def _http_settings(table: Mapping[str, Any], where: str) -> HttpSettings:
             host_limits=MappingProxyType(hosts),
             max_bytes=int(float(table.get("max_mb", 64)) * 1024 * 1024),
             max_seconds=float(table.get("max_seconds", 300.0)),
+            board_seconds=float(table.get("board_seconds", 600.0)),
         )
     except (TypeError, ValueError, AttributeError) as exc:
         raise ConfigError(f"{where}: bad [http] value: {exc}") from exc

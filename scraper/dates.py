@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 _FRACTION = re.compile(r"(\.\d+)")
+EARLIEST = datetime(1995, 1, 1)  # no job board served postings before this
+LATEST_AHEAD = timedelta(days=366)  # a posting dated further ahead is a typo or a placeholder (9999-12-31)
 
 
 def utcnow() -> datetime:
     """Now, as naive UTC (the store's convention); callers take it as a parameter so tests can pin it."""
     return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def plausible(when: datetime, now: datetime | None = None) -> bool:
+    """Whether a posting date can be real: not before 1995-01-01, not more than 366 days after `now`
+    (default: utcnow()). Naive datetimes are taken as UTC."""
+    try:
+        return EARLIEST <= to_utc(when) <= to_utc(now or utcnow()) + LATEST_AHEAD
+    except OverflowError:  # an aware datetime at the very edge of the calendar (year 1 or 9999)
+        return False
 
 
 def to_utc(value: datetime) -> datetime:

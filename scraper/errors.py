@@ -14,6 +14,8 @@ class ConfigError(JobtoneError):
 class FetchError(JobtoneError):
     """A request failed for good (after retries); carries the URL and, when known, the HTTP status."""
 
+    retryable = True  # whether trying the same request again may help (the client's retry decision)
+
     def __init__(self, url: str, reason: str, status: int | None = None) -> None:
         super().__init__(f"{reason} ({url})")
         self.url = url
@@ -26,8 +28,22 @@ class NotFound(FetchError):
 
 
 class BadResponse(FetchError):
-    """The server answered, but not with what the source serves: HTML, invalid or truncated JSON,
-    a changed shape, an error inside a 200, or a body over the size cap."""
+    """The server answered, but not with what the source serves: HTML, invalid, truncated or too deeply
+    nested JSON, a changed shape, an error inside a 200, or a body over the size cap."""
+
+    retryable = False
+
+
+class RedirectRefused(FetchError):
+    """The server redirected to an address that is not http(s) (file:, ftp:, data: ...); never followed."""
+
+    retryable = False
+
+
+class DeadlineExceeded(FetchError):
+    """A board's overall time (`[http] board_seconds`) ran out, however its requests were going."""
+
+    retryable = False
 
 
 class ParseError(JobtoneError):

@@ -1,30 +1,52 @@
-"""The one HTTP policy: timeouts, retries with backoff, Retry-After, per-host politeness, size caps and
-response validation. No other module imports `requests`."""
+"""The one HTTP policy: timeouts, retries with backoff, Retry-After, per-host politeness (concurrency,
+interval, robots.txt and its Crawl-delay), charset decoding, size caps, deadlines and response validation.
+No other module imports `requests`.
+
+Politeness is a host gate per scope: a host (`api.example.com`) or a host and path prefix
+(`web.archive.org/cdx/`, where the Archive's listing API has a lower limit than its captures). A request
+waits for a free slot of its gate and for the gate's interval since the previous request start.
+"""
 
 from __future__ import annotations
 
+import copy
+import http.client
 import json
 import logging
+import math
 import random
+import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
+from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
+from urllib.robotparser import RobotFileParser
 
 import requests
+import urllib3.exceptions
 
 from scraper import __version__
-from scraper.errors import BadResponse, FetchError, NotFound
+from scraper.errors import (
+    BadResponse,
+    DeadlineExceeded,
+    FetchError,
+    NotFound,
+    RedirectRefused,
+)
 
 log = logging.getLogger(__name__)
 
 PROJECT_URL = "https://github.com/jobtone/jobtone"
 USER_AGENT = f"jobtone/{__version__} (+{PROJECT_URL})"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_CRAWL_DELAY = 30.0  # a robots.txt asking for more still gets this much between requests
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.I)
 
 
 @dataclass(frozen=True)
@@ -52,6 +74,7 @@ class HttpSettings:
     host_limits: Mapping[str, HostLimit] = field(default_factory=dict)
     max_bytes: int = 64 * 1024 * 1024
     max_seconds: float = 300.0  # a whole response, however slowly it drips, must arrive within this
+    board_seconds: float = 600.0  # a whole board (every request of it, retries included) within this
     user_agent: str = USER_AGENT
 
 
@@ -63,37 +86,62 @@ class Response:
     body: bytes
 
     def text(self) -> str:
-        return self.body.decode("utf-8", errors="replace")
+        """The body as text: the charset the server names, else the page's `<meta charset>`, else UTF-8."""
+        content_type = self.headers.get("Content-Type", "")
+        charset = content_type.split("charset=", 1)[1].split(";")[0].strip(' "\'') if "charset=" in content_type else ""
+        if not charset:
+            found = _META_CHARSET.search(self.body[:4096])
+            charset = found.group(1).decode("ascii") if found else "utf-8"
+        try:
+            return self.body.decode(charset, errors="replace")
+        except LookupError:
+            return self.body.decode("utf-8", errors="replace")
 
 
 class _HostGate:
-    """A host's concurrency slots and the earliest time its next request may start."""
+    """A scope's concurrency slots and the earliest time its next request may start."""
 
     def __init__(self, limit: HostLimit) -> None:
         self.slots = threading.Semaphore(max(1, limit.concurrency))
         self.interval = limit.interval
         self.no_retry_after_wait = limit.no_retry_after_wait
         self.lock = threading.Lock()
-        self.next_start = 0.0
+        self.last_start = self.next_start = -math.inf
+
+    def slow_to(self, interval: float) -> None:
+        """At least `interval` seconds between request starts, the last one's included (a Crawl-delay)."""
+        with self.lock:
+            self.interval = max(self.interval, interval)
+            self.next_start = max(self.next_start, self.last_start + self.interval)
 
     @contextmanager
-    def turn(self, sleep: Callable[[float], None]) -> Iterator[None]:
+    def turn(self, sleep: Callable[[float], None], clock: Callable[[], float]) -> Iterator[None]:
         with self.slots:
             with self.lock:
-                now = time.monotonic()
+                now = clock()
                 start = max(now, self.next_start)
-                self.next_start = start + self.interval
+                self.last_start, self.next_start = start, start + self.interval
             if start > now:
                 sleep(start - now)
             yield
 
 
+class _SiteRules:
+    """One site's robots.txt, read once per client (boards of one site fetched in parallel share it)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.rules: RobotFileParser | None = None
+
+
 class Client:
     """A polite, thread-safe HTTP client. Every source fetches through one of these."""
 
-    def __init__(self, settings: HttpSettings | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(self, settings: HttpSettings | None = None, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings or HttpSettings()
         self.sleep = sleep
+        self.clock = clock  # for host gates only: tests pin it with `sleep` to check pacing exactly
         self.session = requests.Session()
         adapter = requests.adapters.HTTPAdapter(pool_connections=32, pool_maxsize=32, max_retries=0)
         self.session.mount("http://", adapter)
@@ -102,11 +150,21 @@ class Client:
         self._gates: dict[str, _HostGate] = {}
         self._gates_lock = threading.Lock()
         self._limits = dict(self.settings.host_limits)
+        self._sites: dict[str, _SiteRules] = {}
+        self._deadline = math.inf  # time.monotonic() by which every request must be done (with_deadline)
 
-    def limit_host(self, host: str, limit: HostLimit) -> None:
-        """A source's own politeness default for its host; the user's `[http.hosts]` entries win."""
+    def limit_host(self, scope: str, limit: HostLimit) -> None:
+        """A source's own politeness default for a host (`api.example.com`) or a host and path prefix
+        (`web.archive.org/cdx/`); the user's `[http.hosts]` entries win."""
         with self._gates_lock:
-            self._limits.setdefault(host, limit)
+            self._limits.setdefault(scope, limit)
+
+    def with_deadline(self, seconds: float) -> Client:
+        """This client (same session, host gates and robots.txt rules) with every request ending within
+        `seconds` from now, retries and slow bodies included; past it, requests raise DeadlineExceeded."""
+        bounded = copy.copy(self)
+        bounded._deadline = time.monotonic() + seconds
+        return bounded
 
     def close(self) -> None:
         self.session.close()
@@ -123,6 +181,7 @@ class Client:
 
     def post_json(self, url: str, payload: Any, params: Mapping[str, Any] | None = None, *,
                   expect: type | tuple[type, ...] = (dict, list), headers: Mapping[str, str] | None = None) -> Any:
+        """POST `payload` as JSON and decode the JSON answer (as `get_json`)."""
         return decode_json(self.request("POST", url, params=params, json_body=payload, headers=headers), expect)
 
     def request(self, method: str, url: str, *, params: Mapping[str, Any] | None = None,
@@ -130,10 +189,11 @@ class Client:
         """One logical request: retried on connection errors, timeouts, 429 and 5xx; 404 → NotFound."""
         attempt = 0
         while True:
+            self._check_deadline(url)
             try:
                 response = self._send(method, url, params, json_body, headers)
             except FetchError as exc:
-                if not _retryable(exc) or attempt >= self.settings.retries:
+                if not exc.retryable or attempt >= self.settings.retries:
                     raise
                 wait = self._backoff(attempt)
                 log.info("retrying %s in %.1fs: %s", url, wait, exc.reason)
@@ -146,52 +206,57 @@ class Client:
                 wait = self._retry_after(response, attempt, url)
                 log.info("retrying %s in %.1fs: HTTP %d", url, wait, response.status)
             attempt += 1
+            self._check_deadline(url, after=wait)
             self.sleep(wait)
+
+    def allowed(self, url: str) -> bool:
+        """Whether the site's robots.txt lets this client fetch `url`. robots.txt is read once per site
+        by each client; its Crawl-delay for us slows the host's gate. An unreachable robots.txt (5xx,
+        network) is FetchError: keep out; a missing one (4xx) means no rules (RFC 9309)."""
+        return self._robots(url).can_fetch(self.settings.user_agent, url)
 
     # -- internals -------------------------------------------------------------------------------
 
-    def _gate(self, url: str) -> _HostGate:
-        host = urlsplit(url).netloc
+    def _scope(self, url: str) -> str:
+        parts = urlsplit(url)
+        place = parts.netloc + (parts.path or "/")
+        with self._gates_lock:  # sources add limits from worker threads (limit_host)
+            scoped = [scope for scope in self._limits if "/" in scope and place.startswith(scope)]
+        return max(scoped, key=len, default=parts.netloc)
+
+    def _gate(self, scope: str) -> _HostGate:
         with self._gates_lock:
-            if host not in self._gates:
-                self._gates[host] = _HostGate(self._limits.get(host, self.settings.default_limit))
-            return self._gates[host]
+            if scope not in self._gates:
+                self._gates[scope] = _HostGate(self._limits.get(scope, self.settings.default_limit))
+            return self._gates[scope]
+
+    def _check_deadline(self, url: str, after: float = 0.0) -> None:
+        if time.monotonic() + after > self._deadline:
+            raise DeadlineExceeded(url, f"the board's time ran out ([http] board_seconds = {self.settings.board_seconds:g})")
 
     def _send(self, method: str, url: str, params: Any, json_body: Any, headers: Any) -> Response:
         timeout = (self.settings.connect_timeout, self.settings.read_timeout)
-        with self._gate(url).turn(self.sleep):
+        with self._gate(self._scope(url)).turn(self.sleep, self.clock):
             try:
                 with self.session.request(method, url, params=params, json=json_body, headers=headers,
                                           timeout=timeout, stream=True) as raw:
-                    body = self._read_capped(raw, url)
-                    return Response(raw.url, raw.status_code, dict(raw.headers), body)
-            except requests.exceptions.InvalidSchema as exc:
-                raise FetchError(url, f"refused redirect to a non-HTTP address: {exc}") from exc
-            except requests.exceptions.Timeout as exc:
-                raise FetchError(url, "timed out") from exc
-            except requests.exceptions.TooManyRedirects as exc:
-                raise FetchError(url, "too many redirects") from exc
-            except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
-                    requests.exceptions.ContentDecodingError) as exc:
-                raise FetchError(url, f"connection failed: {_connection_problem(exc)}") from exc
+                    return Response(raw.url, raw.status_code, dict(raw.headers), self._read(raw, url))
+            except requests.exceptions.RequestException as exc:
+                raise _fetch_error(url, exc) from exc
 
-    def _read_capped(self, raw: requests.Response, url: str) -> bytes:
-        cap = self.settings.max_bytes
-        declared = raw.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > cap:
-            raise BadResponse(url, f"response of {int(declared):,} bytes is over the {cap:,}-byte cap", raw.status_code)
-        chunks, size = [], 0
-        deadline = time.monotonic() + self.settings.max_seconds
-        for chunk in raw.iter_content(chunk_size=256 * 1024):  # decompressed bytes: caps gzip bombs too
-            if time.monotonic() > deadline:  # the read timeout only bounds each read, not a dripping body
-                raise FetchError(url, f"response took longer than {self.settings.max_seconds:.0f}s")
-            size += len(chunk)
-            if size > cap:
-                raise BadResponse(url, f"response is over the {cap:,}-byte cap", raw.status_code)
-            chunks.append(chunk)
-        if declared.isdigit() and size < int(declared) and not raw.headers.get("Content-Encoding"):
-            raise FetchError(url, f"body truncated: {size:,} of {int(declared):,} bytes")
-        return b"".join(chunks)
+    def _read(self, raw: requests.Response, url: str) -> bytes:
+        """The body, within the size cap and before the response's and the board's deadlines."""
+        response_ends = time.monotonic() + self.settings.max_seconds
+        with _Watchdog(raw, min(response_ends, self._deadline)) as watchdog:
+            try:
+                body = _read_capped(raw, url, self.settings.max_bytes)
+            except requests.exceptions.RequestException:
+                if not watchdog.fired:
+                    raise
+        if watchdog.fired:  # the socket was shut: whatever arrived is partial
+            self._check_deadline(url)
+            raise FetchError(url, f"response took longer than {self.settings.max_seconds:.0f}s")
+        return body
 
     def _backoff(self, attempt: int) -> float:
         base = min(self.settings.max_backoff, self.settings.backoff * (2**attempt))
@@ -200,11 +265,77 @@ class Client:
     def _retry_after(self, response: Response, attempt: int, url: str) -> float:
         wait = retry_after_seconds(response.headers.get("Retry-After"))
         if wait is None:
-            host_wait = self._gate(url).no_retry_after_wait if response.status == 429 else None
+            host_wait = self._gate(self._scope(url)).no_retry_after_wait if response.status == 429 else None
             return self._backoff(attempt) if host_wait is None else host_wait
         if wait > self.settings.max_retry_after:
             raise FetchError(response.url, f"server asked to wait {wait:.0f}s (Retry-After), over the limit", response.status)
         return wait
+
+    def _robots(self, url: str) -> RobotFileParser:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        with self._gates_lock:
+            site = self._sites.setdefault(origin, _SiteRules())
+        with site.lock:
+            if site.rules is None:
+                site.rules = self._read_robots(origin)
+                delay = site.rules.crawl_delay(self.settings.user_agent)
+                if delay:
+                    self._gate(parts.netloc).slow_to(min(float(delay), MAX_CRAWL_DELAY))
+            return site.rules
+
+    def _read_robots(self, origin: str) -> RobotFileParser:
+        rules = RobotFileParser(origin + "/robots.txt")
+        try:
+            response = self.get(origin + "/robots.txt")
+        except FetchError as exc:
+            if exc.status is not None and 400 <= exc.status < 500:
+                rules.parse([])
+                return rules
+            raise FetchError(exc.url, f"robots.txt could not be read ({exc.reason}); not crawling this site",
+                             exc.status) from exc
+        rules.parse(response.text().splitlines())
+        return rules
+
+
+class _Watchdog:
+    """Shuts a response's socket at `ends` (time.monotonic()), so a body that drips in under the read
+    timeout (which bounds each read, not the whole body) ends there."""
+
+    def __init__(self, raw: requests.Response, ends: float) -> None:
+        self.raw = raw
+        self.fired = False
+        self.timer = threading.Timer(max(0.0, min(ends - time.monotonic(), 1e6)), self._fire)
+        self.timer.daemon = True
+
+    def __enter__(self) -> _Watchdog:
+        self.timer.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.timer.cancel()
+
+    def _fire(self) -> None:
+        self.fired = True
+        sock = getattr(getattr(self.raw.raw, "connection", None), "sock", None)
+        if sock is not None:
+            with suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+def _read_capped(raw: requests.Response, url: str, cap: int) -> bytes:
+    declared = raw.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise BadResponse(url, f"response of {int(declared):,} bytes is over the {cap:,}-byte cap", raw.status_code)
+    chunks, size = [], 0
+    for chunk in raw.iter_content(chunk_size=256 * 1024):  # decompressed bytes: caps gzip bombs too
+        size += len(chunk)
+        if size > cap:
+            raise BadResponse(url, f"response is over the {cap:,}-byte cap", raw.status_code)
+        chunks.append(chunk)
+    if declared.isdigit() and size < int(declared) and not raw.headers.get("Content-Encoding"):
+        raise FetchError(url, f"body truncated: {size:,} of {int(declared):,} bytes")
+    return b"".join(chunks)
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -220,34 +351,58 @@ def retry_after_seconds(value: str | None) -> float | None:
         return None
 
 
+def _fetch_error(url: str, exc: requests.exceptions.RequestException) -> FetchError:
+    """A `requests` failure as one of our errors, by its type (and its causes' types), never its wording."""
+    if isinstance(exc, requests.exceptions.InvalidSchema):
+        return RedirectRefused(url, f"refused redirect to a non-HTTP address: {exc}")
+    if isinstance(exc, requests.exceptions.Timeout):
+        return FetchError(url, "timed out")
+    if isinstance(exc, requests.exceptions.TooManyRedirects):
+        return FetchError(url, "too many redirects")
+    if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
+                        requests.exceptions.ContentDecodingError)):
+        return FetchError(url, f"connection failed: {_connection_problem(exc)}")
+    return FetchError(url, f"request failed: {type(exc).__name__}")
+
+
 def _connection_problem(exc: Exception) -> str:
-    text = str(exc).lower()
-    if "refused" in text:
+    causes = tuple(_causes(exc))
+    if any(isinstance(cause, ConnectionRefusedError) for cause in causes):
         return "connection refused"
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError) or "incomplete" in text or "reset" in text:
-        return "the connection closed mid-body"
     if isinstance(exc, requests.exceptions.ContentDecodingError):
         return "the compressed body is corrupt"
-    if "name or service not known" in text or "nodename nor servname" in text or "resolution" in text:
+    if any(isinstance(cause, (urllib3.exceptions.NameResolutionError, socket.gaierror)) for cause in causes):
         return "the host name does not resolve"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError) or any(isinstance(cause, (
+            urllib3.exceptions.ProtocolError, http.client.IncompleteRead, ConnectionResetError)) for cause in causes):
+        return "the connection closed mid-body"
     return type(exc).__name__
 
 
-def _retryable(exc: FetchError) -> bool:
-    return not isinstance(exc, BadResponse) and "non-HTTP" not in exc.reason
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """The exception, the exceptions it wraps (requests and urllib3 nest them in args and `reason`), and theirs."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        linked = (*current.args, getattr(current, "reason", None), current.__cause__, current.__context__)
+        todo += [item for item in linked if isinstance(item, BaseException)]
 
 
 def _status_error(response: Response) -> FetchError:
     snippet = response.text()[:200].strip().replace("\n", " ")
     if response.status == 404:
         return NotFound(response.url, "not found (HTTP 404)", 404)
-    if response.status == 403 and "Blocked Site" in snippet:
-        return FetchError(response.url, "the Internet Archive blocks this site (HTTP 403 Blocked Site)", 403)
     return FetchError(response.url, f"HTTP {response.status}: {snippet[:120]}", response.status)
 
 
 def decode_json(response: Response, expect: type | tuple[type, ...] = (dict, list)) -> Any:
-    """The JSON body, or BadResponse naming what came instead (HTML page, invalid/truncated JSON, wrong shape)."""
+    """The JSON body, or BadResponse naming what came instead (HTML page, invalid/truncated or too deeply
+    nested JSON, wrong shape)."""
     body = response.body.lstrip()
     content_type = response.headers.get("Content-Type", "")
     if body[:1] == b"<" or "text/html" in content_type:
@@ -258,6 +413,8 @@ def decode_json(response: Response, expect: type | tuple[type, ...] = (dict, lis
         raise BadResponse(response.url, f"body is not valid UTF-8 at byte {exc.start}", response.status) from exc
     except json.JSONDecodeError as exc:
         raise BadResponse(response.url, f"invalid or truncated JSON ({exc.msg}: char {exc.pos})", response.status) from exc
+    except RecursionError:
+        raise BadResponse(response.url, "JSON nested too deeply to read", response.status) from None
     if not isinstance(data, expect):
         raise BadResponse(response.url, f"unexpected JSON shape: a {type(data).__name__}", response.status)
     return data

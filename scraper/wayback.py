@@ -10,28 +10,29 @@ page by the JSON-LD parser. A posting without a date of its own is dated by its 
 
 The Archive's limits (the EDGI client, set at 80% of the hard limits on the Archive's request): at most
 30 CDX requests and 600 captures a minute; a 429 comes without Retry-After and means "wait 60 s".
-A blocked site answers 403 "Blocked Site Error" (scraper.http turns it into one clear FetchError).
+Both limits are host limits of the polite client (`WaybackSettings.limit`: the CDX path has its own
+gate). A blocked site answers 403 "Blocked Site Error", turned here into one clear FetchError.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from scraper.errors import BadResponse, ParseError
-from scraper.http import Client, HostLimit, Response
+from scraper.errors import BadResponse, FetchError, ParseError
+from scraper.http import Client, HostLimit, Response, decode_json
 from scraper.posting import Posting
 from scraper.sources import get_source, pages
-from scraper.sources.base import Board
+from scraper.sources.base import Board, parse_document, storable
 
 ROOT = "https://web.archive.org"
 CDX_PATH = "cdx/search/cdx"
+BLOCKED = "Blocked Site"  # in the body of the Archive's 403 for a site excluded from it
 CDX_FIELDS = ("urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length")
 
 # ATS board APIs whose captures are parsed by that ATS's own parser: (source, host pattern, path pattern)
@@ -62,7 +63,19 @@ class WaybackSettings:
 
     @property
     def host_limit(self) -> HostLimit:
+        """Captures: one at a time, `capture_interval` apart."""
         return HostLimit(concurrency=1, interval=self.capture_interval, no_retry_after_wait=self.wait_429)
+
+    @property
+    def cdx_limit(self) -> HostLimit:
+        """The CDX listing API: its own, lower limit (a host limit scoped to its path)."""
+        return HostLimit(concurrency=1, interval=self.cdx_interval, no_retry_after_wait=self.wait_429)
+
+    def limit(self, client: Client) -> None:
+        """Keep `client` to the Archive's limits: captures on the host, CDX requests on its path."""
+        root = urlsplit(self.root)
+        client.limit_host(f"{root.netloc}{root.path.rstrip('/')}/{CDX_PATH.split('/')[0]}/", self.cdx_limit)
+        client.limit_host(root.netloc, self.host_limit)
 
 
 @dataclass(frozen=True)
@@ -97,20 +110,6 @@ class CaptureParse:
 
 # -- listing captures ------------------------------------------------------------------------------
 
-class Pacer:
-    """At most one call per `interval` seconds (CDX has its own, lower limit than captures on one host)."""
-
-    def __init__(self, interval: float, sleep: Callable[[float], None], clock: Callable[[], float] = time.monotonic) -> None:
-        self.interval, self.sleep, self.clock = interval, sleep, clock
-        self.next_at = 0.0
-
-    def wait(self) -> None:
-        now = self.clock()
-        if self.next_at > now:
-            self.sleep(self.next_at - now)
-        self.next_at = max(now, self.next_at) + self.interval
-
-
 def cdx_params(url: str, year_from: int | None, year_to: int | None, page_size: int, resume_key: str = "") -> dict[str, Any]:
     params: dict[str, Any] = {"url": url, "output": "json", "filter": "statuscode:200", "collapse": "digest",
                               "showResumeKey": "true", "limit": page_size}
@@ -127,10 +126,9 @@ def list_captures(client: Client, settings: WaybackSettings, url: str, year_from
                   year_to: int | None = None) -> Iterator[Capture]:
     """Every capture of `url` (a CDX url: exact, or `prefix/*`), page by page with the resume key."""
     endpoint = f"{settings.root.rstrip('/')}/{CDX_PATH}"
-    pacer, resume_key, seen_keys = Pacer(settings.cdx_interval, client.sleep), "", set()
-    while True:
-        pacer.wait()
-        response = client.get(endpoint, cdx_params(url, year_from, year_to, settings.page_size, resume_key))
+    resume_key, seen_keys = "", set()
+    while True:  # paced by the client's gate for the CDX path (WaybackSettings.limit)
+        response = _archive_get(client, endpoint, cdx_params(url, year_from, year_to, settings.page_size, resume_key))
         try:
             page = parse_cdx(response.text())
         except ParseError as exc:
@@ -151,7 +149,7 @@ def parse_cdx(body: str) -> CdxPage:
     blank = lines.index("") if "" in lines else len(lines)
     rows = [line.split(" ") for line in lines[:blank] if line.strip()]
     key = next((line.strip() for line in lines[blank + 1:] if line.strip()), "")
-    return CdxPage([_capture(dict(zip(CDX_FIELDS, row))) for row in rows], key)
+    return CdxPage([_capture(dict(zip(CDX_FIELDS, row, strict=False))) for row in rows], key)
 
 
 def _parse_cdx_json(body: str) -> CdxPage:
@@ -159,6 +157,8 @@ def _parse_cdx_json(body: str) -> CdxPage:
         rows = json.loads(body)
     except json.JSONDecodeError as exc:
         raise ParseError("wayback", f"invalid CDX JSON ({exc.msg})") from None
+    except RecursionError:
+        raise ParseError("wayback", "CDX JSON nested too deeply") from None
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
         raise ParseError("wayback", "CDX JSON is not a list of rows")
     if not rows:
@@ -166,7 +166,7 @@ def _parse_cdx_json(body: str) -> CdxPage:
     header, rest = [str(name) for name in rows[0]], rows[1:]
     split = next((i for i, row in enumerate(rest) if not row), len(rest))
     key = str(rest[split + 1][0]) if split + 1 < len(rest) and rest[split + 1] else ""
-    return CdxPage([_capture(dict(zip(header, map(str, row)))) for row in rest[:split]], key)
+    return CdxPage([_capture(dict(zip(header, map(str, row), strict=False))) for row in rest[:split]], key)
 
 
 def _capture(fields: Mapping[str, str]) -> Capture:
@@ -194,7 +194,18 @@ def capture_url(root: str, capture: Capture) -> str:
 
 
 def fetch_capture(client: Client, settings: WaybackSettings, capture: Capture) -> Response:
-    return client.get(capture_url(settings.root, capture))
+    """The capture's archived bytes."""
+    return _archive_get(client, capture_url(settings.root, capture))
+
+
+def _archive_get(client: Client, url: str, params: Mapping[str, Any] | None = None) -> Response:
+    """A GET whose 403 "Blocked Site" (the Archive's wording for an excluded site) is said plainly."""
+    try:
+        return client.get(url, params)
+    except FetchError as exc:
+        if exc.status == 403 and BLOCKED in exc.reason:
+            raise FetchError(exc.url, "the Internet Archive blocks this site (HTTP 403 Blocked Site)", 403) from exc
+        raise
 
 
 def ats_route(url: str) -> tuple[str, str] | None:
@@ -212,17 +223,17 @@ def parse_capture(capture: Capture, response: Response, page_board: Board) -> Ca
     """A fetched capture → postings by the parser its URL calls for (pages go to `page_board`)."""
     route = ats_route(capture.original)
     if route is None:
-        postings, skipped = pages.page_postings(pages.decode_html(response), capture.original, page_board)
-        return CaptureParse(dated_by_capture(postings, capture.captured_at), skipped, "jsonld")
+        postings, skipped = pages.page_postings(response.text(), capture.original, page_board)
+        return CaptureParse(dated_by_capture(map(storable, postings), capture.captured_at), skipped, "jsonld")
     source, token = route
     try:
-        doc = json.loads(response.body.decode("utf-8"))
-        postings = get_source(source).parse(doc, Board(source, token))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return CaptureParse([], [f"{source} capture is not JSON"], source)
+        parsed = parse_document(get_source(source), decode_json(response), Board(source, token))
+    except BadResponse as exc:
+        return CaptureParse([], [f"{source} capture is not readable JSON: {exc.reason}"], source)
     except ParseError as exc:
         return CaptureParse([], [str(exc)], source)
-    return CaptureParse(dated_by_capture(postings, capture.captured_at), [], source)
+    notes = [f"{source} record {s.record_id or '(no id)'}: {s.reason}" for s in parsed.skipped]
+    return CaptureParse(dated_by_capture(parsed, capture.captured_at), notes, source)
 
 
 def dated_by_capture(postings: Iterable[Posting], captured_at: datetime) -> list[Posting]:

@@ -37,7 +37,8 @@ class Reply:
     headers: Mapping[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before answering (a read timeout when longer than the client's)
     fault: str = ""  # "" | "reset" (half the body, then close) | "truncate" (short body) | "close" (no answer)
-    drip: float = 0.0  # seconds between 64 KiB pieces of the body (a slow server)
+    drip: float = 0.0  # seconds between pieces of the body (a slow server)
+    piece: int = 65536  # bytes per dripped piece (1: a byte at a time)
 
     @classmethod
     def file(cls, name: str, status: int = 200, content_type: str = "application/json", **kw: Any) -> Reply:
@@ -163,8 +164,8 @@ class ReplayServer:
                 if not reply.drip:
                     self.wfile.write(reply.body)
                     return
-                for start in range(0, len(reply.body), 65536):
-                    self.wfile.write(reply.body[start:start + 65536])
+                for start in range(0, len(reply.body), reply.piece):
+                    self.wfile.write(reply.body[start:start + reply.piece])
                     self.wfile.flush()
                     time.sleep(reply.drip)
 

@@ -12,7 +12,7 @@ import tomllib
 from e2e import jobtone, query, sql_json, write_config
 from replay import Reply, fixture_bytes
 from scraper.config import default_config_text
-from scraper.coverage import ROUTES, STUDY_COMPANIES
+from scraper.study import ROUTES, STUDY_COMPANIES
 from scraper.sources import SOURCES
 
 STUDY = ("Amazon", "Microsoft", "Netflix", "Apple", "Google", "Zoom", "Airbnb", "Square", "X")

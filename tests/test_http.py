@@ -3,10 +3,30 @@
 import time
 
 import pytest
-
 from replay import Reply
-from scraper.errors import BadResponse, FetchError, NotFound
-from scraper.http import Client, HostLimit, HttpSettings, retry_after_seconds
+
+from scraper.errors import BadResponse, DeadlineExceeded, FetchError, NotFound
+from scraper.http import (
+    MAX_CRAWL_DELAY,
+    Client,
+    HostLimit,
+    HttpSettings,
+    retry_after_seconds,
+)
+
+
+class FakeTime:
+    """A clock that only moves when the client sleeps: pacing is checked exactly, without waiting."""
+
+    def __init__(self, now: float = 100.0) -> None:
+        self.now, self.slept = now, []
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+    def clock(self) -> float:
+        return self.now
 
 
 def fast_client(**kw) -> tuple[Client, list[float]]:
@@ -132,3 +152,76 @@ def test_a_body_that_drips_past_the_deadline_fails(server):
     client, _ = fast_client(retries=0, max_seconds=0.3)
     with pytest.raises(FetchError, match="longer than"):
         client.get(server.url + "/x")
+
+
+def test_deeply_nested_json_is_a_bad_response(server):
+    server.route("/x", Reply(200, b"[" * 100_000 + b"]" * 100_000, {"Content-Type": "application/json"}))
+    client, _ = fast_client()
+    with pytest.raises(BadResponse, match="nested too deeply"):
+        client.get_json(server.url + "/x")
+
+
+def test_a_body_dripping_a_byte_at_a_time_ends_at_the_response_deadline(server):
+    # each byte comes well within the read timeout: only the whole-response deadline can end it
+    server.route("/x", Reply.json(["x" * 400], drip=0.02, piece=1))
+    client, _ = fast_client(retries=0, max_seconds=0.3)
+    with pytest.raises(FetchError, match="longer than") as caught:
+        client.get(server.url + "/x")
+    assert not isinstance(caught.value, DeadlineExceeded)
+
+
+def test_a_board_deadline_bounds_every_request_and_retry(server):
+    server.route("/drip", Reply.json(["x" * 400], drip=0.02, piece=1))
+    server.route("/busy", Reply(503, headers={"Retry-After": "5"}))
+    client, slept = fast_client(retries=3)
+    with pytest.raises(DeadlineExceeded, match="board_seconds"):
+        client.with_deadline(0.3).get(server.url + "/drip")
+    with pytest.raises(DeadlineExceeded):
+        client.with_deadline(2).get(server.url + "/busy")  # a 5 s wait would pass the deadline: no sleep
+    assert slept == [] and server.hits("/busy") == 1
+
+
+def test_robots_txt_is_read_once_per_client_and_its_crawl_delay_paces_the_host(server):
+    server.route("/robots.txt", Reply.text("User-agent: *\nCrawl-delay: 3\nDisallow: /private/\n"))
+    server.route("/jobs/1", Reply.text("one"))
+    fake = FakeTime()
+    client = Client(HttpSettings(default_limit=HostLimit(2, 0.5)), sleep=fake.sleep, clock=fake.clock)
+    assert client.allowed(server.url + "/jobs/1") and not client.allowed(server.url + "/private/x")
+    assert server.hits("/robots.txt") == 1
+    client.get(server.url + "/jobs/1")
+    client.get(server.url + "/jobs/1")
+    assert fake.slept == [3.0, 3.0]  # robots.txt itself went first; then each request 3 s after the previous one
+    other = Client(HttpSettings(), sleep=fake.sleep)
+    assert other.allowed(server.url + "/jobs/1") and server.hits("/robots.txt") == 2  # per client, not per process
+
+
+def test_a_crawl_delay_is_capped(server):
+    server.route("/robots.txt", Reply.text("User-agent: *\nCrawl-delay: 86400\n"))
+    server.route("/a", Reply.text("a"))
+    fake = FakeTime()
+    client = Client(HttpSettings(default_limit=HostLimit(1, 0.0)), sleep=fake.sleep, clock=fake.clock)
+    assert client.allowed(server.url + "/a")
+    client.get(server.url + "/a")
+    assert fake.slept == [MAX_CRAWL_DELAY]
+
+
+def test_unreachable_robots_txt_keeps_out_but_a_missing_one_has_no_rules(server):
+    client, _ = fast_client(retries=0)
+    assert client.allowed(server.url + "/anything")  # the replay server answers 404
+    other, _ = fast_client(retries=0)
+    server.route("/robots.txt", Reply(503))
+    with pytest.raises(FetchError, match="robots.txt could not be read"):
+        other.allowed(server.url + "/anything")
+
+
+@pytest.mark.parametrize("headers, body, text", [
+    ({"Content-Type": "text/html; charset=ISO-8859-1"}, "café".encode("latin-1"), "café"),
+    ({"Content-Type": "text/html"}, b'<meta charset="windows-1252"><p>caf\xe9</p>', '<meta charset="windows-1252"><p>café</p>'),
+    ({"Content-Type": "text/html"}, "café".encode(), "café"),  # no charset anywhere: UTF-8
+    ({"Content-Type": "text/html; charset=no-such-codec"}, "café".encode(), "café"),
+    ({}, b"caf\xff", "caf\ufffd"),  # undecodable bytes are replaced, never an error
+])
+def test_charset_decoding(server, headers, body, text):
+    server.route("/x", Reply(200, body, headers))
+    client, _ = fast_client()
+    assert client.get(server.url + "/x").text() == text

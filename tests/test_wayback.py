@@ -7,14 +7,21 @@ import json
 from datetime import datetime
 
 import pytest
-
 from e2e import jobtone, query, write_config
 from replay import Reply, fixture_bytes
+
 from scraper.backfill import Sighting, fit_in_time
 from scraper.http import Client, HostLimit, HttpSettings
 from scraper.posting import Posting
-from scraper.wayback import (Capture, Pacer, WaybackSettings, ats_route, distinct_captures, list_captures,
-                             parse_cdx)
+from scraper.wayback import (
+    Capture,
+    WaybackSettings,
+    ats_route,
+    distinct_captures,
+    fetch_capture,
+    list_captures,
+    parse_cdx,
+)
 
 CDX = "/cdx/search/cdx"
 PAGE_1 = fixture_bytes("wayback/edgi_cdx_search_multipage_resumekey.i0.status200.body.txt").decode()
@@ -82,11 +89,32 @@ def test_listing_follows_the_recorded_resume_keys(server):
     assert [r.query.get("resumeKey") for r in server.requests] == [None, [KEY_1], [KEY_2]]
 
 
-def test_cdx_requests_are_paced():
+def test_cdx_requests_are_paced(server):
+    """The Archive's CDX limit is a host limit of the client, scoped to the CDX path (Wayback has no pacer)."""
+    server.route(CDX, Reply.text(PAGE_1))
+    server.route(CDX, Reply.text(PAGE_2), query={"resumeKey": KEY_1})
+    server.route(CDX, Reply.text(""), query={"resumeKey": KEY_2})
     slept, clock = [], iter([100.0, 100.5, 105.0])
-    pacer = Pacer(2.0, slept.append, clock=lambda: next(clock))
-    pacer.wait(), pacer.wait(), pacer.wait()
+    client = Client(HttpSettings(retries=0, default_limit=HostLimit(2, 0.0)), sleep=slept.append, clock=lambda: next(clock))
+    settings = WaybackSettings(root=server.url, cdx_interval=2.0, capture_interval=0, page_size=25)
+    settings.limit(client)
+    assert len(list(list_captures(client, settings, "cnn.com"))) == 50
     assert slept == [1.5]  # 0.5 s after the first call: wait the rest of 2 s; 3 s after that one: no wait
+
+
+def test_captures_and_cdx_have_separate_gates_on_one_host(server):
+    server.route(CDX, Reply.text(""))
+    server.route("/web/20200101000000id_/https://acme.example/jobs", Reply.text("<html></html>", content_type="text/html"))
+    slept, clock = [], iter([10.0] * 6)  # no time passes between the requests
+    client = Client(HttpSettings(retries=0, default_limit=HostLimit(2, 0.0)), sleep=slept.append, clock=lambda: next(clock))
+    settings = WaybackSettings(root=server.url, cdx_interval=2.0, capture_interval=0.1)
+    settings.limit(client)
+    capture = Capture("20200101000000", "https://acme.example/jobs")
+    for _ in range(2):
+        list(list_captures(client, settings, "acme.example/jobs"))
+    for _ in range(2):
+        fetch_capture(client, settings, capture)
+    assert slept == pytest.approx([2.0, 0.1])  # the second CDX request waits the CDX interval, the second capture the capture one
 
 
 def test_429_without_retry_after_waits_the_archives_60_seconds(server):

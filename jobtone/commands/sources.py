@@ -13,7 +13,7 @@ from jobtone.context import Context
 from jobtone.exitcodes import ExitCode
 from jobtone.output import FORMATS, write_rows
 from scraper import store
-from scraper.coverage import ROUTES, STUDY_COMPANIES
+from scraper.study import ROUTES, STUDY_COMPANIES
 from scraper.errors import JobtoneError
 
 NAME = "sources"

@@ -17,7 +17,14 @@ def _register(*modules: ModuleType) -> None:
 
 # -- registry: one line per source module ----------------------------------------------------------
 # (helpers add `from scraper.sources import x; _register(x)` lines below)
-from scraper.sources import ashby, greenhouse, lever, recruitee, smartrecruiters, workable  # noqa: E402
+from scraper.sources import (  # noqa: E402
+    ashby,
+    greenhouse,
+    lever,
+    recruitee,
+    smartrecruiters,
+    workable,
+)
 
 _register(greenhouse, lever, ashby, smartrecruiters, workable, recruitee)
 from scraper.sources import amazon, apple, eightfold, google, workday  # noqa: E402  (the study's big-tech sites)

@@ -23,7 +23,7 @@ from scraper.dates import parse_english_long_date
 from scraper.errors import BadResponse, ParseError
 from scraper.http import HostLimit
 from scraper.posting import Posting, raw_json
-from scraper.sources.base import Board, FetchContext
+from scraper.sources.base import Board, FetchContext, each, objects, one_by_one
 from scraper.text import as_str, html_to_text, normalize
 
 NAME = "amazon"
@@ -90,10 +90,14 @@ def parse(doc: Any, board: Board) -> list[Posting]:
     """A search response → one Posting per job."""
     if not isinstance(doc, dict) or doc.get("error"):
         raise ParseError(NAME, f"not a successful search response: {_error_of(doc)}")
-    jobs = doc.get("jobs")
-    if not isinstance(jobs, list) or not all(isinstance(job, dict) for job in jobs):
-        raise ParseError(NAME, "expected a `jobs` list of objects")
-    return [_posting(job, board) for job in jobs]
+    return each(NAME, objects(doc, "jobs", NAME), lambda job: _posting(job, board))
+
+
+def records(doc: Any) -> list[tuple[str, Any]]:
+    """Each job of a successful search on its own (its id, the response holding only it)."""
+    if not isinstance(doc, dict) or doc.get("error"):
+        raise ParseError(NAME, f"not a successful search response: {_error_of(doc)}")
+    return one_by_one(doc, "jobs", NAME, "id_icims")
 
 
 def split_boilerplate(markup: str) -> tuple[str, str]:

@@ -24,7 +24,7 @@ from scraper.dates import parse_iso
 from scraper.errors import BadResponse, ConfigError, FetchError, NotFound, ParseError
 from scraper.http import HostLimit
 from scraper.posting import Posting, raw_json
-from scraper.sources.base import Board, FetchContext
+from scraper.sources.base import Board, FetchContext, as_dict, as_list, each, record_id
 from scraper.text import normalize
 
 log = logging.getLogger(__name__)
@@ -99,10 +99,16 @@ def parse(doc: Any, board: Board) -> list[Posting]:
     rows = doc.get("rows") if isinstance(doc, dict) else None
     if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
         raise ParseError(NAME, "expected {rows: [search rows], detail} from apple.fetch")
-    posting = replace(_listed(rows, board), raw=raw_json(doc))  # list rows and detail: enough to re-parse
+    posting = replace(each(NAME, [rows], lambda rows: _listed(rows, board))[0], raw=raw_json(doc))  # list rows and detail: enough to re-parse
     if doc.get("detail") is None:
         return [replace(posting, seen_only=True)]
     return [replace(posting, text=_detail_text(doc["detail"], posting.external_id))]
+
+
+def records(doc: Any) -> list[tuple[str, Any]]:
+    """A document is one position: itself, with its id, so a bad one is skipped alone."""
+    rows = doc.get("rows") if isinstance(doc, dict) else None
+    return [(record_id(rows[0] if isinstance(rows, list) and rows else None, "positionId"), doc)]
 
 
 def group_positions(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
@@ -141,8 +147,8 @@ def _filters(board: Board) -> dict[str, Any]:
 
 def _search_page(session: AppleSession, body: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
     data = session.call("POST", "api/v1/search", body)
-    res = data.get("res")
-    rows = res.get("searchResults") if isinstance(res, dict) else None
+    res = as_dict(data.get("res"))
+    rows = res.get("searchResults")
     if not isinstance(rows, list) or not all(isinstance(r, dict) and r.get("positionId") for r in rows):
         raise BadResponse(session.ctx.url("api/v1/search"), "no `res.searchResults` rows with a `positionId`")
     total = res.get("totalRecords")
@@ -185,7 +191,7 @@ def _listed(rows: list[dict[str, Any]], board: Board) -> Posting:
 def _location_names(rows: list[dict[str, Any]]) -> list[str]:
     names: list[str] = []
     for row in rows:
-        for place in row.get("locations") if isinstance(row.get("locations"), list) else []:
+        for place in as_list(row.get("locations")):
             name = normalize(place.get("name")) if isinstance(place, dict) and isinstance(place.get("name"), str) else ""
             if name and name not in names:
                 names.append(name)

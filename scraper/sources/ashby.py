@@ -12,10 +12,10 @@ from typing import Any
 from urllib.parse import quote
 
 from scraper.dates import parse_iso
-from scraper.errors import BadResponse, ParseError
+from scraper.errors import ParseError
 from scraper.http import HostLimit
 from scraper.posting import Posting, raw_json
-from scraper.sources.base import Board, FetchContext
+from scraper.sources.base import Board, FetchContext, each, listed, objects, one_by_one
 from scraper.text import as_str, html_to_text, normalize
 
 NAME = "ashby"
@@ -27,21 +27,18 @@ HOST_LIMIT: HostLimit | None = None  # one request per board; responses are CDN-
 def fetch(ctx: FetchContext, board: Board) -> Iterator[Any]:
     """The whole board in one request."""
     url = ctx.url(f"posting-api/job-board/{quote(board.token, safe='')}")
-    data = ctx.client.get_json(url, {"includeCompensation": "true"}, expect=dict)
-    if not isinstance(data.get("jobs"), list):
-        raise BadResponse(url, "no `jobs` list in the response")
-    yield data
+    yield listed(ctx.client.get_json(url, {"includeCompensation": "true"}, expect=dict), "jobs", url)
 
 
 def parse(doc: Any, board: Board) -> list[Posting]:
     """The board response → one Posting per listed job."""
-    jobs = doc.get("jobs") if isinstance(doc, dict) else None
-    if not isinstance(jobs, list) or not all(isinstance(job, dict) for job in jobs):
-        raise ParseError(NAME, "expected an object with a `jobs` list of objects")
-    try:
-        return [_posting(job, board) for job in jobs if job.get("isListed") is not False]
-    except (KeyError, TypeError, AttributeError, ValueError) as exc:
-        raise ParseError(NAME, f"unexpected job shape: {exc!r}") from exc
+    listed_jobs = (job for job in objects(doc, "jobs", NAME) if job.get("isListed") is not False)
+    return each(NAME, listed_jobs, lambda job: _posting(job, board))
+
+
+def records(doc: Any) -> list[tuple[str, Any]]:
+    """Each job on its own (its id, the response holding only it), so one bad job is skipped alone."""
+    return one_by_one(doc, "jobs", NAME, "id")
 
 
 def _posting(job: dict[str, Any], board: Board) -> Posting:

@@ -34,7 +34,7 @@ from scraper.dates import from_epoch_seconds
 from scraper.errors import BadResponse, ConfigError, FetchError, NotFound, ParseError
 from scraper.http import HostLimit
 from scraper.posting import Posting, raw_json
-from scraper.sources.base import Board, FetchContext
+from scraper.sources.base import Board, FetchContext, as_dict, each, record_id
 from scraper.text import html_to_text, normalize
 
 log = logging.getLogger(__name__)
@@ -90,11 +90,17 @@ def parse(doc: Any, board: Board) -> list[Posting]:
     item = doc.get("item") if isinstance(doc, dict) else None
     if flavour is None or not isinstance(item, dict) or not isinstance(item.get("id"), (int, str)):
         raise ParseError(NAME, "expected {flavour, item: {id, ...}, detail} from eightfold.fetch")
-    posting = replace(_listed(item, flavour, board), raw=raw_json(doc))  # list item and detail: enough to re-parse
+    posting = replace(each(NAME, [item], lambda item: _listed(item, flavour, board))[0], raw=raw_json(doc))  # list item and detail: enough to re-parse
     if doc.get("detail") is None:
         return [replace(posting, seen_only=True)]
     text, boilerplate = split_boilerplate(_description(doc["detail"], flavour, item))
     return [replace(posting, text=text, boilerplate=boilerplate)]
+
+
+def records(doc: Any) -> list[tuple[str, Any]]:
+    """A document is one position: itself, with its id, so a bad one is skipped alone."""
+    item = doc.get("item") if isinstance(doc, dict) else None
+    return [(record_id(item, "id"), doc)]
 
 
 def board_root(ctx: FetchContext, board: Board) -> str:
@@ -149,7 +155,7 @@ def _list_params(flavour: Flavour, domain: str, start: int, board: Board) -> dic
 
 
 def _positions(ctx: FetchContext, board: Board, flavour: Flavour, domain: str, root: str) -> Iterator[dict[str, Any]]:
-    url, seen, start = f"{root}/{flavour.list_path}", set(), 0
+    url, seen, start = f"{root}/{flavour.list_path}", set[str](), 0
     while True:
         positions, count = _list_page(ctx, url, _list_params(flavour, domain, start, board), flavour, board)
         fresh = [p for p in positions if str(p["id"]) not in seen]
@@ -168,8 +174,8 @@ def _positions(ctx: FetchContext, board: Board, flavour: Flavour, domain: str, r
 def _list_page(ctx: FetchContext, url: str, params: dict[str, Any], flavour: Flavour,
                board: Board) -> tuple[list[dict[str, Any]], int]:
     data = _get(ctx, url, params, board, flavour)
-    body = data.get("data") if flavour.name == "pcsx" else data
-    positions = body.get("positions") if isinstance(body, dict) else None
+    body = as_dict(data.get("data") if flavour.name == "pcsx" else data)
+    positions = body.get("positions")
     if not isinstance(positions, list) or not all(isinstance(p, dict) and "id" in p for p in positions):
         raise BadResponse(url, "no `positions` list of objects with an `id` in the response")
     count = body.get("count")
@@ -204,7 +210,7 @@ def _get(ctx: FetchContext, url: str, params: dict[str, Any], board: Board, flav
 
 def _check_envelope(url: str, data: dict[str, Any]) -> None:
     """PCSX wraps answers in `{status, error{message}, data}`; an error there can come with HTTP 200."""
-    error = data.get("error") if isinstance(data.get("error"), dict) else {}
+    error = as_dict(data.get("error"))
     if error.get("message") or data.get("status", 200) != 200:
         raise BadResponse(url, f"Eightfold answered {data.get('status')} with error {error.get('message')!r}")
 

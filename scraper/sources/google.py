@@ -27,7 +27,7 @@ from scraper.dates import from_epoch_seconds
 from scraper.errors import BadResponse, ConfigError, ParseError
 from scraper.http import HostLimit
 from scraper.posting import Posting, raw_json
-from scraper.sources.base import Board, FetchContext
+from scraper.sources.base import Board, FetchContext, each, record_list
 from scraper.text import html_to_text, normalize
 
 NAME = "google"
@@ -80,6 +80,8 @@ def results_data(page_html: str) -> list[Any]:
         data, _ = json.JSONDecoder().raw_decode(page_html, start.end())
     except json.JSONDecodeError as exc:
         raise ParseError(NAME, f"the ds:1 data is not JSON ({exc.msg} at char {exc.pos})") from exc
+    except RecursionError:
+        raise ParseError(NAME, "the ds:1 data is nested too deeply to read") from None
     if not (isinstance(data, list) and len(data) >= 4 and isinstance(data[0], list)
             and _is_int(data[2]) and (data[3] is None or _is_int(data[3]))):
         raise ParseError(NAME, "the ds:1 data is not [jobs[], _, total, page_size]")
@@ -91,7 +93,15 @@ def parse(doc: Any, board: Board) -> list[Posting]:
     data = results_data(doc) if isinstance(doc, str) else doc
     if not isinstance(data, list) or not data or not isinstance(data[0], list):
         raise ParseError(NAME, "expected the ds:1 data: [jobs[], _, total, page_size]")
-    return [_posting(row, number, board) for number, row in enumerate(data[0])]
+    return each(NAME, enumerate(data[0]), lambda numbered: _posting(numbered[1], numbered[0], board))
+
+
+def records(doc: Any) -> list[tuple[str, Any]]:
+    """Each job row on its own (its id, the page data holding only it), so one bad row is skipped alone."""
+    data = results_data(doc) if isinstance(doc, str) else doc
+    rows = record_list(data[0] if isinstance(data, list) and data else None, None, NAME)
+    return [(str(row[0]) if isinstance(row, list) and row and isinstance(row[0], str) else "", [[row], *data[1:]])
+            for row in rows]
 
 
 def check_row(row: Any, number: int = 0) -> None:

@@ -18,10 +18,19 @@ from typing import Any
 from urllib.parse import quote
 
 from scraper.dates import first_date
-from scraper.errors import BadResponse, ConfigError, ParseError
+from scraper.errors import ConfigError, ParseError
 from scraper.http import HostLimit
 from scraper.posting import Posting, raw_json
-from scraper.sources.base import Board, FetchContext
+from scraper.sources.base import (
+    Board,
+    FetchContext,
+    as_dict,
+    as_list,
+    each,
+    listed,
+    objects,
+    one_by_one,
+)
 from scraper.text import as_str, html_to_text_and_aside, normalize
 
 NAME = "greenhouse"
@@ -37,20 +46,18 @@ def fetch(ctx: FetchContext, board: Board) -> Iterator[Any]:
     """The board's jobs with their content, in one request."""
     metadata_filter(board)  # a bad option fails before any request
     url = ctx.url(f"v1/boards/{quote(board.token, safe='')}/jobs")
-    data = ctx.client.get_json(url, {"content": "true"}, expect=dict)
-    if not isinstance(data.get("jobs"), list):
-        raise BadResponse(url, "no `jobs` list in the response")  # e.g. a 200 error body
-    yield data
+    yield listed(ctx.client.get_json(url, {"content": "true"}, expect=dict), "jobs", url)
 
 
 def parse(doc: Any, board: Board) -> list[Posting]:
     """The board response → one Posting per job that passes the board's `metadata` filter."""
     wanted = metadata_filter(board)
-    jobs = _jobs(doc)
-    try:
-        return [_posting(job, board) for job in jobs if _matches(job, wanted)]
-    except (KeyError, TypeError, AttributeError, ValueError) as exc:
-        raise ParseError(NAME, f"unexpected job shape: {exc!r}") from exc
+    return each(NAME, (job for job in objects(doc, "jobs", NAME) if _matches(job, wanted)), lambda job: _posting(job, board))
+
+
+def records(doc: Any) -> list[tuple[str, Any]]:
+    """Each job on its own (its id, the response holding only it), so one bad job is skipped alone."""
+    return one_by_one(doc, "jobs", NAME, "id")
 
 
 def metadata_filter(board: Board) -> Mapping[str, Any]:
@@ -66,17 +73,10 @@ def split_content(escaped: str | None) -> tuple[str, str]:
     return html_to_text_and_aside(html.unescape(escaped or ""), BOILERPLATE_CLASSES)
 
 
-def _jobs(doc: Any) -> list[dict[str, Any]]:
-    jobs = doc.get("jobs") if isinstance(doc, dict) else None
-    if not isinstance(jobs, list) or not all(isinstance(job, dict) for job in jobs):
-        raise ParseError(NAME, "expected an object with a `jobs` list of objects")
-    return jobs
-
-
 def _matches(job: dict[str, Any], wanted: Mapping[str, Any]) -> bool:
     if not wanted:
         return True
-    entries = job.get("metadata") if isinstance(job.get("metadata"), list) else []
+    entries = as_list(job.get("metadata"))
     values = {entry.get("name"): entry.get("value") for entry in entries if isinstance(entry, dict)}
     return all(_has_value(values.get(name), value) for name, value in wanted.items())
 
@@ -91,7 +91,7 @@ def _posting(job: dict[str, Any], board: Board) -> Posting:
         raise ParseError(NAME, "a job without an `id`")
     text, boilerplate = split_content(as_str(job.get("content")))
     posted_at, date_source = first_date(job, DATE_FIELDS)
-    location = job.get("location") if isinstance(job.get("location"), dict) else {}
+    location = as_dict(job.get("location"))
     return Posting(
         source=NAME,
         board=board.token,

@@ -26,7 +26,7 @@ from scraper.dates import ENGLISH_MONTHS, from_epoch_seconds, parse_iso
 from scraper.errors import BadResponse, ParseError
 from scraper.http import Client, HostLimit
 from scraper.posting import Posting, raw_json
-from scraper.sources.base import Board, FetchContext
+from scraper.sources.base import Board, FetchContext, one_by_one
 from scraper.text import as_str, html_to_text, normalize
 
 NAME = "hn"
@@ -126,6 +126,11 @@ def fetch_thread(client: Client, root: str, story_id: int) -> dict[str, Any]:
 def parse(doc: Any, board: Board) -> list[Posting]:
     """A thread item → one Posting per live top-level comment."""
     return parse_thread(doc, board).postings
+
+
+def records(doc: Any) -> list[tuple[str, Any]]:
+    """Each top-level comment on its own (its id, the thread holding only it), so one bad comment is skipped alone."""
+    return one_by_one(doc, "children", NAME, "id")
 
 
 def parse_threads(doc: Any) -> list[Thread]:

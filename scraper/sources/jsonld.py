@@ -74,6 +74,9 @@ def extract(html: str) -> Extracted:
         except ValueError as exc:
             skipped.append(f"block {number}: invalid JSON-LD ({exc})")
             continue
+        except RecursionError:
+            skipped.append(f"block {number}: JSON-LD nested too deeply to read")
+            continue
         for obj in job_posting_objects(data):
             try:
                 postings.append(job_posting(obj))
@@ -91,8 +94,8 @@ def script_blocks(soup: BeautifulSoup) -> list[str]:
 def canonical_url(soup: BeautifulSoup) -> str:
     """The href of `<link rel="canonical">`, or ""."""
     for link in soup.find_all("link", href=True):
-        rel = link.get("rel") or []
-        if "canonical" in [r.lower() for r in (rel if isinstance(rel, list) else [rel])]:
+        rel: Any = link.get("rel") or []
+        if "canonical" in [str(r).lower() for r in (rel if isinstance(rel, list) else [rel])]:
             return str(link["href"]).strip()
     return ""
 
@@ -239,4 +242,4 @@ def _text(value: Any) -> str:
 
 
 def _is_ld_json(value: str | None) -> bool:
-    return bool(value) and value.split(";")[0].strip().lower() == "application/ld+json"
+    return value is not None and value.split(";")[0].strip().lower() == "application/ld+json"

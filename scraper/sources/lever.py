@@ -18,7 +18,7 @@ from scraper.dates import from_epoch_millis
 from scraper.errors import ParseError
 from scraper.http import HostLimit
 from scraper.posting import Posting, raw_json
-from scraper.sources.base import Board, FetchContext
+from scraper.sources.base import Board, FetchContext, as_dict, each, objects, one_by_one
 from scraper.text import as_str, html_to_text, normalize
 
 NAME = "lever"
@@ -37,12 +37,12 @@ def fetch(ctx: FetchContext, board: Board) -> Iterator[Any]:
 
 def parse(doc: Any, board: Board) -> list[Posting]:
     """The list of postings → one Posting each."""
-    if not isinstance(doc, list) or not all(isinstance(item, dict) for item in doc):
-        raise ParseError(NAME, "expected a list of posting objects")
-    try:
-        return [_posting(item, board) for item in doc]
-    except (KeyError, TypeError, AttributeError, ValueError) as exc:
-        raise ParseError(NAME, f"unexpected posting shape: {exc!r}") from exc
+    return each(NAME, objects(doc, None, NAME), lambda item: _posting(item, board))
+
+
+def records(doc: Any) -> list[tuple[str, Any]]:
+    """Each posting on its own (its id, a list holding only it), so one bad posting is skipped alone."""
+    return one_by_one(doc, None, NAME, "id")
 
 
 def posting_text(item: dict[str, Any]) -> str:
@@ -57,7 +57,7 @@ def posting_text(item: dict[str, Any]) -> str:
 def _posting(item: dict[str, Any], board: Board) -> Posting:
     if not item.get("id"):
         raise ParseError(NAME, "a posting without an `id`")
-    categories = item.get("categories") if isinstance(item.get("categories"), dict) else {}
+    categories = as_dict(item.get("categories"))
     posted_at = from_epoch_millis(item.get("createdAt"))
     return Posting(
         source=NAME,

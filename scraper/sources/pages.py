@@ -2,10 +2,10 @@
 
 A `[[page]]` is either one job page (`url = "https://example.com/jobs/123"`) or a listing page plus a
 `links` regular expression its job pages' URLs match (`links = "/jobs/\\d+"`); the listing's matching
-links are fetched one by one (at most `max_pages`, default 500). robots.txt is honoured: read once per
-site and run through the polite client, its Crawl-delay kept between pages; a page it disallows is skipped (the entry's own
-URL being disallowed fails the entry with a clear message). A job page that is gone (404) since the
-listing was read is skipped. Each job is keyed by its JSON-LD `identifier`, else by the page's canonical
+links are fetched one by one (at most `max_pages`, default 500). robots.txt is honoured through the
+polite client (`Client.allowed`: read once per site and run, its Crawl-delay kept by the host's gate); a
+page it disallows is skipped (the entry's own URL being disallowed fails the entry with a clear message).
+A job page that is gone (404) since the listing was read is skipped. Each job is keyed by its JSON-LD `identifier`, else by the page's canonical
 URL without scheme or default port, so a live page and its Wayback captures are the same posting.
 """
 
@@ -13,17 +13,14 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
-import weakref
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
-from urllib.robotparser import RobotFileParser
 
 from bs4 import BeautifulSoup
 
 from scraper.errors import ConfigError, FetchError, NotFound, ParseError
-from scraper.http import Client, HostLimit, Response
+from scraper.http import Client, HostLimit
 from scraper.posting import Posting, raw_json
 from scraper.sources import jsonld
 from scraper.sources.base import Board, FetchContext
@@ -36,18 +33,6 @@ COMPLETE = True  # a listing (or a job page) is read whole: jobs gone from it ar
 HOST_LIMIT: HostLimit | None = None  # many hosts; the [http] default (2 at a time, 0.5 s apart) applies
 
 MAX_PAGES = 500
-MAX_CRAWL_DELAY = 30.0
-
-# robots.txt rules per client (one client per run), then per site: read once per site per run
-class _SiteRobots:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.rules: RobotFileParser | None = None
-
-
-_robots: weakref.WeakKeyDictionary[Client, dict[str, _SiteRobots]] = weakref.WeakKeyDictionary()
-_robots_lock = threading.Lock()
-_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.I)
 
 
 # -- fetch ---------------------------------------------------------------------------------------------
@@ -55,18 +40,16 @@ _CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.I)
 def fetch(ctx: FetchContext, board: Board) -> Iterator[Any]:
     """The entry's page, or, with `links`, every job page its listing links to."""
     pattern = link_pattern(board)
-    robots = robots_for(ctx.client, board.token)
-    if not robots.can_fetch(ctx.client.settings.user_agent, board.token):
+    if not ctx.client.allowed(board.token):
         raise FetchError(board.token, "robots.txt disallows this page")
     page = get_page(ctx.client, board.token)
     if pattern is None:
         yield page
         return
     for url in job_links(page["html"], page["url"], pattern)[:_max_pages(board)]:
-        if not robots_for(ctx.client, url).can_fetch(ctx.client.settings.user_agent, url):
+        if not ctx.client.allowed(url):  # read once per site; its Crawl-delay paces the host
             log.info("%s: robots.txt disallows %s; skipped", board.key, url)
             continue
-        _crawl_delay(ctx.client, url)
         try:
             yield get_page(ctx.client, url)
         except NotFound:
@@ -76,52 +59,7 @@ def fetch(ctx: FetchContext, board: Board) -> Iterator[Any]:
 def get_page(client: Client, url: str) -> dict[str, str]:
     """One HTML page as a document for `parse`: {"url": final URL, "html": text}."""
     response = client.get(url, headers={"Accept": "text/html,application/xhtml+xml"})
-    return {"url": response.url, "html": decode_html(response)}
-
-
-def robots_for(client: Client, url: str) -> RobotFileParser:
-    """The site's robots.txt rules, read once per site (scheme + host) by each client."""
-    parts = urlsplit(url)
-    origin = f"{parts.scheme}://{parts.netloc}"
-    with _robots_lock:
-        site = _robots.setdefault(client, {}).setdefault(origin, _SiteRobots())
-    with site.lock:  # boards of one site fetched in parallel read its robots.txt once
-        if site.rules is None:
-            site.rules = _read_robots(client, origin)
-        return site.rules
-
-
-def _read_robots(client: Client, origin: str) -> RobotFileParser:
-    rules = RobotFileParser(origin + "/robots.txt")
-    try:
-        response = client.get(origin + "/robots.txt")
-    except FetchError as exc:
-        # RFC 9309: a 4xx robots.txt means no rules; an unreachable one (5xx, network) means keep out
-        if exc.status is not None and 400 <= exc.status < 500:
-            rules.parse([])
-            return rules
-        raise FetchError(exc.url, f"robots.txt could not be read ({exc.reason}); not crawling this site", exc.status) from exc
-    rules.parse(decode_html(response).splitlines())
-    return rules
-
-
-def _crawl_delay(client: Client, url: str) -> None:
-    delay = robots_for(client, url).crawl_delay(client.settings.user_agent)
-    if delay:
-        client.sleep(min(float(delay), MAX_CRAWL_DELAY))
-
-
-def decode_html(response: Response) -> str:
-    """The body as text: the charset the server names, else the page's `<meta charset>`, else UTF-8."""
-    content_type = response.headers.get("Content-Type", "")
-    charset = content_type.split("charset=", 1)[1].split(";")[0].strip(' "\'') if "charset=" in content_type else ""
-    if not charset:
-        found = _CHARSET.search(response.body[:4096])
-        charset = found.group(1).decode("ascii") if found else "utf-8"
-    try:
-        return response.body.decode(charset, errors="replace")
-    except LookupError:
-        return response.body.decode("utf-8", errors="replace")
+    return {"url": response.url, "html": response.text()}
 
 
 def link_pattern(board: Board) -> re.Pattern[str] | None:
@@ -159,6 +97,12 @@ def parse(doc: Any, board: Board) -> list[Posting]:
     for note in skipped:
         log.warning("%s: %s: %s", board.key, doc.get("url"), note)
     return postings
+
+
+def records(doc: Any) -> list[tuple[str, Any]]:
+    """A page document is one record (keyed by its URL), so one unreadable page of a listing is skipped alone."""
+    url = doc.get("url") if isinstance(doc, dict) else None
+    return [(page_key(url) if isinstance(url, str) else "", doc)]
 
 
 def page_postings(html: str, page_url: str, board: Board) -> tuple[list[Posting], list[str]]:

@@ -13,10 +13,10 @@ from typing import Any
 from urllib.parse import quote
 
 from scraper.dates import first_date
-from scraper.errors import BadResponse, ParseError
+from scraper.errors import ParseError
 from scraper.http import HostLimit
 from scraper.posting import Posting, raw_json
-from scraper.sources.base import Board, FetchContext
+from scraper.sources.base import Board, FetchContext, each, listed, objects, one_by_one
 from scraper.text import as_str, html_to_text, normalize
 
 NAME = "recruitee"
@@ -38,21 +38,17 @@ def offers_url(root: str, token: str) -> str:
 def fetch(ctx: FetchContext, board: Board) -> Iterator[Any]:
     """The company's open offers in one request."""
     url = offers_url(ctx.root, board.token)
-    data = ctx.client.get_json(url, expect=dict)
-    if not isinstance(data.get("offers"), list):
-        raise BadResponse(url, "no `offers` list in the response")
-    yield data
+    yield listed(ctx.client.get_json(url, expect=dict), "offers", url)
 
 
 def parse(doc: Any, board: Board) -> list[Posting]:
     """The offers response → one Posting per offer."""
-    offers = doc.get("offers") if isinstance(doc, dict) else None
-    if not isinstance(offers, list) or not all(isinstance(offer, dict) for offer in offers):
-        raise ParseError(NAME, "expected an object with an `offers` list of objects")
-    try:
-        return [_posting(offer, board) for offer in offers]
-    except (KeyError, TypeError, AttributeError, ValueError) as exc:
-        raise ParseError(NAME, f"unexpected offer shape: {exc!r}") from exc
+    return each(NAME, objects(doc, "offers", NAME), lambda offer: _posting(offer, board))
+
+
+def records(doc: Any) -> list[tuple[str, Any]]:
+    """Each offer on its own (its id, the response holding only it), so one bad offer is skipped alone."""
+    return one_by_one(doc, "offers", NAME, "id")
 
 
 def _posting(offer: dict[str, Any], board: Board) -> Posting:

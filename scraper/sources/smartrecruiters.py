@@ -22,7 +22,7 @@ from scraper.dates import parse_iso
 from scraper.errors import BadResponse, NotFound, ParseError
 from scraper.http import HostLimit
 from scraper.posting import Posting, raw_json
-from scraper.sources.base import Board, FetchContext
+from scraper.sources.base import Board, FetchContext, as_dict, each, record_id
 from scraper.text import as_str, html_to_text, normalize
 
 log = logging.getLogger(__name__)
@@ -56,10 +56,13 @@ def parse(doc: Any, board: Board) -> list[Posting]:
     detail = doc.get("detail") if isinstance(doc, dict) else None
     if not isinstance(item, dict) or not item.get("id") or not isinstance(detail, (dict, type(None))):
         raise ParseError(NAME, "expected {'item': list item with an id, 'detail': object or null}")
-    try:
-        return [_seen_only(item, board) if detail is None else _full(item, detail, board, doc)]
-    except (KeyError, TypeError, AttributeError, ValueError) as exc:
-        raise ParseError(NAME, f"unexpected posting shape: {exc!r}") from exc
+    return each(NAME, [item], lambda item: _seen_only(item, board) if detail is None else _full(item, detail, board, doc))
+
+
+def records(doc: Any) -> list[tuple[str, Any]]:
+    """A document is one posting: itself, with its id, so a bad one is skipped alone."""
+    item = doc.get("item") if isinstance(doc, dict) else None
+    return [(record_id(item, "id"), doc)]
 
 
 def fingerprint(item: Any) -> str:
@@ -121,7 +124,7 @@ def _seen_only(item: dict[str, Any], board: Board) -> Posting:
 
 def _full(item: dict[str, Any], detail: dict[str, Any], board: Board, doc: Any) -> Posting:
     sections = detail.get("jobAd", {}).get("sections") or {}
-    company = detail.get("company") if isinstance(detail.get("company"), dict) else {}
+    company = as_dict(detail.get("company"))
     return Posting(
         **_common(item, board),
         text=_sections_text(sections, TEXT_SECTIONS),

@@ -23,10 +23,18 @@ from typing import Any
 from urllib.parse import quote
 
 from scraper.dates import first_date
-from scraper.errors import BadResponse, ParseError
+from scraper.errors import ParseError
 from scraper.http import HostLimit
 from scraper.posting import Posting, raw_json
-from scraper.sources.base import Board, FetchContext
+from scraper.sources.base import (
+    Board,
+    FetchContext,
+    each,
+    listed,
+    objects,
+    record_id,
+    record_list,
+)
 from scraper.text import as_str, html_to_text, normalize
 
 NAME = "workable"
@@ -40,30 +48,29 @@ DATE_FIELDS = ("published_on", "created_at")  # in order of trust
 def fetch(ctx: FetchContext, board: Board) -> Iterator[Any]:
     """The account's jobs with their descriptions, in one request."""
     url = ctx.url(f"api/v1/widget/accounts/{quote(board.token, safe='')}")
-    data = ctx.client.get_json(url, {"details": "true"}, expect=dict)
-    if not isinstance(data.get("jobs"), list):
-        raise BadResponse(url, "no `jobs` list in the response")
-    yield data
+    yield listed(ctx.client.get_json(url, {"details": "true"}, expect=dict), "jobs", url)
 
 
 def parse(doc: Any, board: Board) -> list[Posting]:
     """The widget response → one Posting per job shortcode (per-location repeats merged)."""
-    jobs = doc.get("jobs") if isinstance(doc, dict) else None
-    if not isinstance(jobs, list) or not all(isinstance(job, dict) and job.get("shortcode") for job in jobs):
+    jobs = objects(doc, "jobs", NAME)
+    if not all(job.get("shortcode") for job in jobs):
         raise ParseError(NAME, "expected an object with a `jobs` list of objects with a `shortcode`")
     boilerplate = html_to_text(as_str(doc.get("description")))
     company = board.company or normalize(as_str(doc.get("name"))) or board.token
-    try:
-        return [_posting(group, board, company, boilerplate) for group in _by_shortcode(jobs)]
-    except (KeyError, TypeError, AttributeError, ValueError) as exc:
-        raise ParseError(NAME, f"unexpected job shape: {exc!r}") from exc
+    return each(NAME, _by_shortcode(jobs).values(), lambda group: _posting(group, board, company, boilerplate))
 
 
-def _by_shortcode(jobs: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    groups: dict[str, list[dict[str, Any]]] = {}
+def records(doc: Any) -> list[tuple[str, Any]]:
+    """Each shortcode's jobs on their own (the shortcode, the response holding only them)."""
+    return [(code, {**doc, "jobs": group}) for code, group in _by_shortcode(record_list(doc, "jobs", NAME)).items()]
+
+
+def _by_shortcode(jobs: list[Any]) -> dict[str, list[Any]]:
+    groups: dict[str, list[Any]] = {}
     for job in jobs:
-        groups.setdefault(str(job["shortcode"]), []).append(job)
-    return list(groups.values())
+        groups.setdefault(record_id(job, "shortcode"), []).append(job)
+    return groups
 
 
 def _posting(group: list[dict[str, Any]], board: Board, company: str, boilerplate: str) -> Posting:

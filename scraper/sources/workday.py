@@ -33,7 +33,7 @@ from scraper.dates import parse_iso
 from scraper.errors import BadResponse, ConfigError, NotFound, ParseError
 from scraper.http import HostLimit
 from scraper.posting import Posting, raw_json
-from scraper.sources.base import Board, FetchContext
+from scraper.sources.base import Board, FetchContext, as_list, each, record_id
 from scraper.text import as_str, html_to_text, normalize
 
 log = logging.getLogger(__name__)
@@ -102,15 +102,21 @@ def parse(doc: Any, board: Board) -> list[Posting]:
     item = doc.get("item") if isinstance(doc, dict) else None
     if not isinstance(item, dict) or not _is_path(item.get("externalPath")):
         raise ParseError(NAME, "expected {item: {externalPath, ...}, detail} from workday.fetch")
-    posting = _listed(item, board, raw_json(doc))
+    posting = each(NAME, [item], lambda item: _listed(item, board, raw_json(doc)))[0]
     if doc.get("detail") is None:
         return [replace(posting, seen_only=True)]
     return [_with_detail(posting, doc["detail"], item["externalPath"])]
 
 
+def records(doc: Any) -> list[tuple[str, Any]]:
+    """A document is one posting: itself, with its id, so a bad one is skipped alone."""
+    item = doc.get("item") if isinstance(doc, dict) else None
+    return [(record_id(item, "externalPath"), doc)]
+
+
 def fingerprint(item: Mapping[str, Any]) -> str:
     """What the list says about a posting, minus `postedOn` (which changes every day by itself)."""
-    bullets = item.get("bulletFields") if isinstance(item.get("bulletFields"), list) else []
+    bullets = as_list(item.get("bulletFields"))
     return "|".join([str(item.get("title")), str(item.get("locationsText")), *map(str, bullets)])
 
 
@@ -144,7 +150,7 @@ def _items(ctx: FetchContext, url: str, applied: dict[str, list[str]], search: s
 
 def _query(ctx: FetchContext, url: str, applied: dict[str, list[str]], search: str, page: dict[str, Any],
            total: int) -> Iterator[dict[str, Any]]:
-    offset, seen = 0, set()
+    offset, seen = 0, set[str]()
     while True:
         rows = page["jobPostings"]
         fresh = [row for row in rows if row["externalPath"] not in seen]
@@ -232,7 +238,7 @@ def _with_detail(posting: Posting, detail: Any, path: str) -> Posting:
 
 
 def _detail_location(info: dict[str, Any]) -> str:
-    extra = info.get("additionalLocations") if isinstance(info.get("additionalLocations"), list) else []
+    extra = as_list(info.get("additionalLocations"))
     places = [p for p in [info.get("location"), *extra] if isinstance(p, str) and p.strip()]
     return normalize("; ".join(places))
 

@@ -9,7 +9,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
+
+import duckdb
 
 from scraper import store
 from scraper.config import Config
@@ -17,11 +20,15 @@ from scraper.dates import utcnow
 from scraper.errors import DatabaseLocked, FetchError, JobtoneError, NotFound
 from scraper.http import Client
 from scraper.sources import Board, FetchContext, collect, get_source
+from scraper.sources.base import Skipped
 from scraper.staging import Batch, Staging
 
 log = logging.getLogger(__name__)
 
-Known = Mapping[tuple[str, str], Mapping[str, str]]
+MAX_ERROR = 2000  # characters of an outcome's error text kept (a board may skip many records)
+
+# What the store holds for detail-per-posting sources: (source, board) -> external_id -> fingerprint
+StoredFingerprints = Mapping[tuple[str, str], Mapping[str, str]]
 
 
 @dataclass(frozen=True)
@@ -37,7 +44,8 @@ class BoardOutcome:
     updated: int = 0
     removed: int = 0
     url: str = ""
-    error: str = ""
+    error: str = ""  # why it failed; or, for a board that did not, the records skipped and why
+    skipped: int = 0  # records that could not be read (the board's other postings are stored)
 
     @property
     def failed(self) -> bool:
@@ -124,7 +132,7 @@ class Loader:
         except DatabaseLocked:
             pass  # not worth waiting for: the final record is what counts
 
-    def known(self) -> Known:
+    def stored_fingerprints(self) -> StoredFingerprints:
         """Stored fingerprints for detail-per-posting sources; empty when the database is busy or new."""
         try:
             with store.opened(self.db_path, wait=0) as con:
@@ -154,12 +162,13 @@ def scrape(config: Config, boards: Iterable[Board], *, command: str = "scrape",
     loader = Loader(config, staging)
     loader.flush(wait=0)  # earlier runs' staged batches first, if the database is free right now
     loader.mark_running(RunSummary(run_id, command, started, started, ()))
-    known = loader.known()
+    fingerprints = loader.stored_fingerprints()
     client = polite_client(config, boards)
     outcomes = []
     try:
         with ThreadPoolExecutor(max_workers=max(1, min(workers, len(boards)))) as pool:
-            waiting = {pool.submit(fetch_board, client, config, board, staging, started, run_id, known) for board in boards}
+            waiting = {pool.submit(fetch_board, client, config, board, staging, started, run_id, fingerprints)
+                       for board in boards}
             while waiting:
                 # Load every board fetched meanwhile in one opening of the database.
                 done, waiting = wait(waiting, return_when=FIRST_COMPLETED)
@@ -190,25 +199,46 @@ def polite_client(config: Config, boards: Iterable[Board]) -> Client:
 
 
 def fetch_board(client: Client, config: Config, board: Board, staging: Staging, seen_at: datetime,
-                run_id: str, known: Known) -> tuple[BoardOutcome, Batch | None]:
-    """Fetch one board and stage its postings; any failure becomes a recorded outcome, never an exception."""
+                run_id: str, fingerprints: StoredFingerprints) -> tuple[BoardOutcome, Batch | None]:
+    """Fetch one board within `[http] board_seconds` and stage its postings; any failure becomes a recorded
+    outcome, never an exception. Records that could not be read are skipped and counted."""
     source = get_source(board.ats)
     started = utcnow()
-    ctx = FetchContext(client, config.api_root(board.ats), seen_at, config.api, lambda: known.get((board.ats, board.token), {}))
+    ctx = FetchContext(client.with_deadline(config.http.board_seconds), config.api_root(board.ats), seen_at, config.api,
+                       lambda: fingerprints.get((board.ats, board.token), {}))
     base = BoardOutcome(board.ats, board.token, board.company, started, started, "failed", url=ctx.root)
+    skipped: list[Skipped] = []
     try:
-        batch, n = staging.stage(collect(source, ctx, board), source=board.ats, board=board.token, seen_at=seen_at,
-                                 complete=bool(getattr(source, "COMPLETE", False)), run_id=run_id)
-    except NotFound as exc:
-        return replace(base, ended_at=utcnow(), status="not_found", url=exc.url, error="board not found (HTTP 404)"), None
-    except FetchError as exc:
-        return replace(base, ended_at=utcnow(), url=exc.url, error=exc.reason), None
-    except JobtoneError as exc:
-        return replace(base, ended_at=utcnow(), error=str(exc)), None
-    except Exception as exc:  # a bug in one source must not sink the others
-        log.debug("%s failed", board.key, exc_info=True)
-        return replace(base, ended_at=utcnow(), error=f"internal error: {type(exc).__name__}: {exc}"), None
-    return replace(base, ended_at=utcnow(), status="staged", fetched=n), batch
+        batch, n = staging.stage(collect(source, ctx, board, skipped), source=board.ats, board=board.token,
+                                 seen_at=seen_at, complete=bool(getattr(source, "COMPLETE", False)), run_id=run_id)
+    except Exception as exc:
+        return failed(base, exc), None
+    if skipped:  # the listing is not whole: nothing is marked removed from it this time
+        batch = replace(batch, complete=False)
+    return with_skipped(replace(base, ended_at=utcnow(), status="staged", fetched=n), skipped), batch
+
+
+def failed(base: BoardOutcome, exc: Exception, what: str = "board") -> BoardOutcome:
+    """What went wrong fetching or staging a board (or a backfill's thread or capture), as its outcome:
+    the one place an exception becomes a recorded outcome, for the scrape and both backfills."""
+    ended = utcnow()
+    if isinstance(exc, NotFound):
+        return replace(base, ended_at=ended, status="not_found", url=exc.url, error=f"{what} not found (HTTP 404)")
+    if isinstance(exc, FetchError):
+        return replace(base, ended_at=ended, url=exc.url, error=exc.reason)
+    if isinstance(exc, JobtoneError):
+        return replace(base, ended_at=ended, error=str(exc))
+    log.debug("%s %s:%s failed", what, base.source, base.board, exc_info=True)  # a bug must not sink the others
+    return replace(base, ended_at=ended, error=f"internal error: {type(exc).__name__}: {exc}")
+
+
+def with_skipped(outcome: BoardOutcome, skipped: Sequence[Skipped]) -> BoardOutcome:
+    """The outcome counting the records skipped, their ids and reasons in its `error` text."""
+    if not skipped:
+        return outcome
+    notes = "; ".join(f"{s.record_id or '(no id)'}: {s.reason}" for s in skipped)
+    log.warning("%s:%s: %d record(s) skipped: %s", outcome.source, outcome.board, len(skipped), notes[:500])
+    return replace(outcome, skipped=len(skipped), error=f"{len(skipped)} skipped: {notes}"[:MAX_ERROR])
 
 
 def _with_stats(outcome: BoardOutcome, stats: store.LoadStats | None) -> BoardOutcome:
@@ -217,16 +247,18 @@ def _with_stats(outcome: BoardOutcome, stats: store.LoadStats | None) -> BoardOu
     return replace(outcome, status="ok", new=stats.new, updated=stats.updated, removed=stats.removed)
 
 
-def run_record(summary: RunSummary) -> dict:
+def run_record(summary: RunSummary) -> dict[str, Any]:
+    """The `runs` row and `board_runs` rows of a run, as written (or staged while the database is locked)."""
     run = {"run_id": summary.run_id, "command": summary.command, "started_at": summary.started_at,
            "ended_at": summary.ended_at, "status": summary.status, "fetched": summary.total("fetched"),
            "new": summary.total("new"), "updated": summary.total("updated"), "removed": summary.total("removed"),
            "failures": summary.failures, "error": f"database locked by {summary.locked_by}" if summary.locked_by else ""}
-    boards = [{"run_id": summary.run_id, **asdict(o)} for o in summary.outcomes]
+    # board_runs has no `skipped` column (yet): the count and ids are in `error`
+    boards = [{"run_id": summary.run_id, **{k: v for k, v in asdict(o).items() if k != "skipped"}} for o in summary.outcomes]
     return {"run_id": summary.run_id, "run": run, "boards": boards}
 
 
-def write_run_record(con, record: dict) -> None:
+def write_run_record(con: duckdb.DuckDBPyConnection, record: dict[str, Any]) -> None:
     """Insert one run's rows (a handful: executemany is fine at this size)."""
     run, boards = record["run"], record["boards"]
     con.execute("DELETE FROM runs WHERE run_id = ?", [run["run_id"]])
