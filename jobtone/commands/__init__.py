@@ -6,6 +6,9 @@ from jobtone.commands import compact, export, schedule  # unattended operation
 
 ALL = [run, scrape, backfill, sources, runs, sql, init]
 ALL += [schedule, compact, export]
+from jobtone.commands import discover  # noqa: E402  (boards the stored postings link to)
+
+ALL += [discover]
 from jobtone.commands import chart, import_, kwic, trends  # analysis  # noqa: E402
 
 ALL += [trends, chart, kwic, import_]
