@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import duckdb
 from e2e import board, jobtone, query, write_config
 from replay import Reply
+from test_hn import JULY_2026, LIST_PATH, fast_hn, item_path, thread_hit, thread_list
 
 from scraper import discovery_store as ds
 from scraper import store
@@ -218,3 +219,20 @@ def test_from_pages_reads_only_career_pages(tmp_path):
                                           company="Pagey", raw=json.dumps(page))], T0)
         stats = ds.scan(con, T0, ["pages"])
     assert (stats.boards, stats.new_boards) == (1, 1)
+
+
+def test_new_user_path_hn_backfill_then_discover_check_add(tmp_path, server):
+    """HN threads loaded from the replay server with `jobtone backfill hn`, then discovery as a user runs it."""
+    server.route(LIST_PATH, Reply.json(thread_list([thread_hit(48747976, "Ask HN: Who is hiring? (July 2026)", JULY_2026)])))
+    server.route(item_path(48747976), Reply.json(thread()))
+    serve_boards(server)
+    config = write_config(tmp_path, server.url, extra=fast_hn(server.url))
+    code, _, err = jobtone("--config", str(config), "backfill", "hn", "--since", "2026-07")
+    assert code == 0, err
+    code, out, err = jobtone("--config", str(config), "discover", "--check", "--add")
+    assert code == 0, err
+    lines = {tuple(line.split()[:2]): line for line in out.splitlines()[2:]}
+    assert set(lines) == {(ats, token) for ats, token in EXPECTED}
+    assert "enrolled" in lines[("ashby", "acme-ai")] and "not_found" in lines[("lever", "goneinc")]
+    code, out, _ = jobtone("--config", str(config), "sources")
+    assert "ashby:acme-ai" in out and "smartrecruiters:Visa" in out
