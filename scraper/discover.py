@@ -1,8 +1,9 @@
 """Board ids named in text: which public ATS boards a posting links to (pure: no I/O, no clock).
 
 One table, RULES, holds the URL grammar of every ATS jobtone reads: each rule is a regular expression
-written in the subset that Python's `re` and DuckDB's RE2 read alike, so the store can scan millions of
-postings in SQL (`scraper/discovery_store.py`) and `find_boards` finds exactly the same boards in one text.
+written in the subset that Python's `re` and DuckDB's RE2 read alike. All of them joined (LINK) find the
+links, in SQL over millions of postings (`scraper/discovery_store.py`) or in one text (`find_boards`), and
+`candidate_from_url` reads each link the same way for both.
 Before matching, the escapes that hide slashes in stored text are undone (DECODINGS: HN comment HTML
 writes `https:&#x2F;&#x2F;…`, JSON in pages writes `\\u002F` or `\\/`, redirect links `%2F`).
 
@@ -14,7 +15,7 @@ ignores case (host names, Greenhouse, Workable), and rejected when it is a path 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -78,6 +79,10 @@ RULES: tuple[Rule, ...] = (
     Rule("workday", "wdN.myworkdaysite.com/[locale/]recruiting/TENANT/SITE", WORKDAY_SITE),
 )
 
+# Any link of any rule, in one expression: one pass over a text (5x faster in DuckDB than a pass per rule).
+# At one position the earlier rule wins, so the specific shapes come first in RULES.
+LINK = "|".join(f"(?:{rule.pattern})" for rule in RULES)
+
 # Path words and subdomains that name a page or a service of the ATS, never a company.
 JUNK = frozenset("""
     embed jobs job careers career api apis v0 v1 v2 v3 www www2 app apps boards board apply application
@@ -116,16 +121,22 @@ def decode(text: str) -> str:
 def find_boards(text: str) -> list[Candidate]:
     """Every board a text links to, once each (first URL kept), in order of appearance."""
     found: dict[str, Candidate] = {}
-    for candidate in _matches(decode(text)):
-        found.setdefault(candidate.key, candidate)
+    for link in _compiled(LINK).finditer(decode(text)):
+        candidate = candidate_from_url(link.group(0))
+        if candidate is not None:
+            found.setdefault(candidate.key, candidate)
     return list(found.values())
 
 
-def candidate_from_url(rule_index: int, url: str) -> Candidate | None:
-    """The board in `url`, a match of RULES[rule_index] (as the SQL scan returns it); None when junk."""
-    rule = RULES[rule_index]
-    match = rule.regex.search(url)
-    return NORMALISERS[rule.ats](match) if match else None
+def candidate_from_url(url: str) -> Candidate | None:
+    """The board a link names (a match of LINK, as the SQL scan returns it): the first rule whose
+    normaliser accepts it; None when it is junk."""
+    for rule in RULES:
+        match = rule.regex.match(url)
+        candidate = NORMALISERS[rule.ats](match) if match else None
+        if candidate is not None:
+            return candidate
+    return None
 
 
 def config_key(ats: str, token: str) -> str:
@@ -134,16 +145,6 @@ def config_key(ats: str, token: str) -> str:
     if ats == "workday":
         token = _workday_config_token(token)
     return f"{ats}:{token.lower()}"
-
-
-def _matches(text: str) -> Iterator[Candidate]:
-    hits = []
-    for rule in RULES:
-        for match in rule.regex.finditer(text):
-            candidate = NORMALISERS[rule.ats](match)
-            if candidate is not None:
-                hits.append((match.start(), candidate))
-    yield from (candidate for _, candidate in sorted(hits, key=lambda hit: hit[0]))
 
 
 # -- normalisers: a match → Candidate or None --------------------------------------------------------

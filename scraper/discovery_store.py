@@ -2,9 +2,9 @@
 check of a candidate, and the boards enrolled for scraping (`jobtone discover`).
 
 The scan runs in DuckDB: the postings that name an ATS host at all are picked with one regular expression,
-their text, raw record and URL decoded (scraper/discover.py DECODINGS) and matched by every rule of
-scraper/discover.py RULES with regexp_extract_all. Only the distinct links that come out go through Python,
-to be normalised by the same code `find_boards` uses. Everything here is idempotent: scanning twice adds no
+their text, raw record and URL decoded (scraper/discover.py DECODINGS) and searched for board links
+(scraper/discover.py LINK) with regexp_extract_all. Only the distinct links that come out go through
+Python, to be read by the same code `find_boards` uses. Everything here is idempotent: scanning twice adds no
 rows, it only moves `last_seen_at`.
 """
 
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from scraper.discover import DECODINGS, HOSTS, RULES, candidate_from_url, config_key
+from scraper.discover import DECODINGS, HOSTS, LINK, candidate_from_url, config_key
 from scraper.sources.base import Board
 from scraper.sql import sql_string
 
@@ -118,18 +118,14 @@ def decode_sql(expr: str) -> str:
 
 
 def links_sql(where: str) -> str:
-    """SQL for the temp table `board_links(posting_id, rule, url)`: every match of every rule in the
-    postings selected by `where` (a rule is its index in RULES)."""
+    """SQL for the temp table `board_links(posting_id, url)`: every board link (scraper/discover.py LINK)
+    in the postings selected by `where`."""
     hay = "concat_ws(' ', url, text, raw)"
-    matches = "\nUNION ALL ".join(
-        f"SELECT posting_id, {i} AS rule, unnest(regexp_extract_all(hay, {sql_string(rule.pattern)}, 0)) AS url "
-        f"FROM board_hay" for i, rule in enumerate(RULES))
     return f"""
-    CREATE OR REPLACE TEMP TABLE board_hay AS
-        SELECT posting_id, {decode_sql(hay)} AS hay FROM postings
-        WHERE {where} AND regexp_matches({hay}, {sql_string(HOSTS)});
-    CREATE OR REPLACE TEMP TABLE board_links AS SELECT DISTINCT * FROM ({matches});
-    DROP TABLE board_hay;
+    CREATE OR REPLACE TEMP TABLE board_links AS
+    SELECT DISTINCT posting_id, url FROM (
+        SELECT posting_id, unnest(regexp_extract_all({decode_sql(hay)}, {sql_string(LINK)}, 0)) AS url
+        FROM postings WHERE ({where}) AND regexp_matches({hay}, {sql_string(HOSTS)}))
     """
 
 
@@ -152,15 +148,14 @@ def scan(con: duckdb.DuckDBPyConnection, now: datetime, origins: Sequence[str] =
 
 
 def _normalise_links(con: duckdb.DuckDBPyConnection) -> None:
-    """The temp table `link_boards(rule, url, ats, token, eu, evidence)`: each distinct link's board, by
-    the normalisers of scraper/discover.py (junk links are left out)."""
+    """The temp table `link_boards(url, ats, token, eu, evidence)`: each distinct link's board, read by
+    scraper/discover.py `candidate_from_url` (junk links are left out)."""
     rows = []
-    for rule, url in con.execute("SELECT DISTINCT rule, url FROM board_links").fetchall():
-        found = candidate_from_url(rule, url)
+    for (url,) in con.execute("SELECT DISTINCT url FROM board_links").fetchall():
+        found = candidate_from_url(url)
         if found is not None:
-            rows.append({"rule": rule, "url": url, "ats": found.ats, "token": found.token, "eu": found.eu,
-                         "evidence": found.url})
-    con.execute("""CREATE OR REPLACE TEMP TABLE link_boards (rule INTEGER, url VARCHAR, ats VARCHAR, token VARCHAR,
+            rows.append({"url": url, "ats": found.ats, "token": found.token, "eu": found.eu, "evidence": found.url})
+    con.execute("""CREATE OR REPLACE TEMP TABLE link_boards (url VARCHAR, ats VARCHAR, token VARCHAR,
                                                               eu BOOLEAN, evidence VARCHAR)""")
     if rows:
         con.execute("INSERT INTO link_boards SELECT unnest($rows, recursive := true)", {"rows": rows})
@@ -172,7 +167,7 @@ def _merge_found(con: duckdb.DuckDBPyConnection, now: datetime) -> ScanStats:
         SELECT b.ats, b.token, l.posting_id, arg_max(b.evidence, length(b.evidence)) AS url, bool_or(b.eu) AS eu,
                any_value(coalesce(p.posted_at, p.first_seen_at)) AS posted_at,
                any_value(nullif(trim(p.company), '')) AS company
-        FROM board_links l JOIN link_boards b USING (rule, url) JOIN postings p USING (posting_id)
+        FROM board_links l JOIN link_boards b USING (url) JOIN postings p USING (posting_id)
         GROUP BY b.ats, b.token, l.posting_id""")
     counts = con.execute("""
         SELECT count(*), count(DISTINCT (ats, token)),

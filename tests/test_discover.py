@@ -3,9 +3,18 @@
 The excerpts are copied from recorded responses (tests/fixtures and the shared fixtures they came from):
 the URL fields of ATS postings, a SmartRecruiters link inside an Indeed page's JSON, HN comment HTML."""
 
+import re
+
 import pytest
 
-from scraper.discover import RULES, candidate_from_url, config_key, decode, find_boards
+from scraper.discover import (
+    LINK,
+    Candidate,
+    candidate_from_url,
+    config_key,
+    decode,
+    find_boards,
+)
 
 
 def boards(text: str) -> list[tuple[str, str]]:
@@ -98,12 +107,11 @@ def test_one_board_once_per_text_first_url_kept():
     assert [(c.token, c.url) for c in found] == [("acme", "jobs.lever.co/acme/1"), ("other", "jobs.lever.co/other")]
 
 
-def test_sql_matches_are_read_back_by_the_same_rules():
-    text = decode("see https:&#x2F;&#x2F;jobs.lever.co&#x2F;acme&#x2F;1")
-    rule = next(i for i, r in enumerate(RULES) if r.ats == "lever")
-    url = RULES[rule].regex.search(text).group(0)
-    found = candidate_from_url(rule, url)
-    assert (found.ats, found.token) == ("lever", "acme")
+def test_links_are_read_back_by_the_rules():
+    text = decode("see https:&#x2F;&#x2F;jobs.lever.co&#x2F;acme&#x2F;1 or apply.workable.com/j/AB1")
+    links = [m.group(0) for m in re.finditer(LINK, text, re.ASCII)]
+    assert links == ["jobs.lever.co/acme/1", "apply.workable.com/j/AB1"]
+    assert [candidate_from_url(link) for link in links] == [Candidate("lever", "acme", "jobs.lever.co/acme/1"), None]
 
 
 def test_configured_boards_compare_without_case_and_workday_urls_as_tokens():
