@@ -286,6 +286,12 @@ CANDIDATE_COLUMNS = ["ats", "token", "company", "status", "postings", "checked_a
                      "first_posted", "last_posted", "first_seen", "last_seen", "url"]
 
 
+# One board's evidence, for `--format json`: each posting linking it, oldest first.
+EVIDENCE = """list({'posting_id': v.posting_id, 'source': p.source, 'board': p.board, 'url': v.url, 'posting_url': p.url,
+                    'posted_at': v.posted_at, 'first_seen': v.first_seen_at, 'last_seen': v.last_seen_at}
+                   ORDER BY v.posted_at, v.posting_id)"""
+
+
 def candidates(con: duckdb.DuckDBPyConnection, configured: Sequence[str] = (), *,
                evidence: bool = False) -> list[dict[str, Any]]:
     """Every stored candidate with its status (configured, enrolled, retired, else its latest check:
@@ -295,10 +301,7 @@ def candidates(con: duckdb.DuckDBPyConnection, configured: Sequence[str] = (), *
     rows = con.execute(f"""
         WITH ev AS (
             SELECT v.ats, v.token, count(*) AS mentions, min(v.posted_at) AS first_posted,
-                   max(v.posted_at) AS last_posted, arg_max(v.url, v.posted_at) AS url,
-                   list({{'posting_id': v.posting_id, 'source': p.source, 'board': p.board, 'url': v.url,
-                         'posting_url': p.url, 'posted_at': v.posted_at, 'first_seen': v.first_seen_at,
-                         'last_seen': v.last_seen_at}} ORDER BY v.posted_at, v.posting_id) AS evidence
+                   max(v.posted_at) AS last_posted, arg_max(v.url, v.posted_at) AS url, {EVIDENCE if evidence else 'NULL'} AS evidence
             FROM board_evidence v LEFT JOIN postings p USING (posting_id) GROUP BY v.ats, v.token)
         SELECT d.ats, d.token, d.company,
                CASE WHEN {_is_configured()} THEN 'configured' WHEN e.retired_at IS NOT NULL THEN 'retired'
