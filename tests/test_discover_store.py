@@ -236,3 +236,19 @@ def test_new_user_path_hn_backfill_then_discover_check_add(tmp_path, server):
     assert "enrolled" in lines[("ashby", "acme-ai")] and "not_found" in lines[("lever", "goneinc")]
     code, out, _ = jobtone("--config", str(config), "sources")
     assert "ashby:acme-ai" in out and "smartrecruiters:Visa" in out
+
+
+def test_from_wayback_reads_only_capture_postings(tmp_path):
+    db = tmp_path / "j.duckdb"
+    load_thread(db, thread())
+    with store.opened(db) as con:
+        store.load_postings(con, [Posting("page", "https://old.example/jobs", "1", "Engineer", "Apply at jobs.lever.co/oldco",
+                                          T0 - timedelta(days=3000), date_source="capture")], T0)
+        stats = ds.scan(con, T0, ["wayback"])
+    assert (stats.boards, query(db, "SELECT token FROM discovered_boards")) == (1, [("oldco",)])
+
+
+def test_a_bad_discover_table_is_a_usage_error(tmp_path, server):
+    config = write_config(tmp_path, server.url, extra='[discover]\nauto = "yes"\n')
+    code, _, err = jobtone("--config", str(config), "discover")
+    assert code == 2 and "[discover]" in err
