@@ -24,6 +24,15 @@ BOARD_KEYS = ("ats", "token", "company")
 
 
 @dataclass(frozen=True)
+class DiscoverSettings:
+    """The `[discover]` table: whether discovered boards are checked and enrolled without being asked,
+    and after how many days a checked candidate is checked again."""
+
+    auto: bool = False
+    recheck_days: float = 30.0
+
+
+@dataclass(frozen=True)
 class Config:
     boards: tuple[Board, ...]
     db_path: Path = DEFAULT_DB
@@ -32,6 +41,7 @@ class Config:
     lock_wait: float = 60.0  # seconds a writer retries a database locked by another process
     path: Path | None = None  # the file it came from; None for the built-in default
     sections: Mapping[str, Any] = field(default_factory=dict)  # the whole TOML, for sections other modules read
+    discover: DiscoverSettings = field(default_factory=lambda: DiscoverSettings())
 
     def api_root(self, source: str) -> str:
         """The API root for a source: the `[api]` entry if the user set one, else the public host."""
@@ -72,6 +82,7 @@ def config_from_dict(data: Mapping[str, Any], path: Path | None = None, db: Path
         lock_wait=float(database.get("lock_wait", 60.0)),
         path=path,
         sections=MappingProxyType(dict(data)),
+        discover=_discover_settings(_table(data, "discover", where), where),
     )
 
 
@@ -107,6 +118,13 @@ def _table(data: Mapping[str, Any], name: str, where: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise ConfigError(f"{where}: [{name}] must be a table")
     return value
+
+
+def _discover_settings(table: Mapping[str, Any], where: str) -> DiscoverSettings:
+    auto, days = table.get("auto", False), table.get("recheck_days", 30)
+    if not isinstance(auto, bool) or isinstance(days, bool) or not isinstance(days, (int, float)) or days < 0:
+        raise ConfigError(f"{where}: [discover] auto must be true or false and recheck_days a number of days")
+    return DiscoverSettings(auto, float(days))
 
 
 def _http_settings(table: Mapping[str, Any], where: str) -> HttpSettings:

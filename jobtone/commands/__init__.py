@@ -7,6 +7,7 @@ from jobtone.commands import (
     backfill,
     chart,
     compact,
+    discover,
     export,
     import_,
     init,
@@ -21,7 +22,7 @@ from jobtone.commands import (
 )
 
 ALL: list[ModuleType] = [
-    run, scrape, backfill, sources, runs, sql, init,
+    run, scrape, backfill, sources, discover, runs, sql, init,
     schedule, compact, export,  # unattended operation
     trends, chart, kwic, import_,  # analysis
 ]

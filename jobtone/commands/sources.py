@@ -13,11 +13,13 @@ from jobtone.context import Context
 from jobtone.exitcodes import ExitCode
 from jobtone.output import FORMATS, write_rows
 from scraper import store
+from scraper.discovery_store import enrolled_rows
 from scraper.study import ROUTES, STUDY_COMPANIES
 from scraper.errors import JobtoneError
 
 NAME = "sources"
 COLUMNS = ["board", "company", "api_root", "last_run_utc", "status", "fetched", "new", "stored", "error"]
+ENROLLED_COLUMNS = ["board", "company", "enrolled", "retired", "last_check", "postings"]
 STUDY_COLUMNS = ["company", "route", "text", "posted_date", "per_posting_requests", "history"]
 
 
@@ -35,6 +37,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if args.format == "table":
         ctx.out.write("\nThe 2022 study's companies: route and coverage\n")
         write_rows(STUDY_COLUMNS, study_rows(), "table", ctx.out)
+        if enrolled := _enrolled(ctx):
+            ctx.out.write("\nDiscovered boards (`jobtone discover --add`), scraped besides the configured ones\n")
+            write_rows(ENROLLED_COLUMNS, enrolled, "table", ctx.out)
     return ExitCode.OK
 
 
@@ -46,6 +51,14 @@ def study_rows() -> list[list[str]]:
         rows.append([company.company, where, "yes" if route.text else "no", route.posted_date.split(", ")[0] or "no",
                      "yes" if route.detail_requests else "no", route.wayback.split(":")[0] or "no"])
     return rows
+
+
+def _enrolled(ctx: Context) -> list[tuple[object, ...]]:
+    try:
+        with store.opened(ctx.db_path, read_only=True, wait=30) as con:
+            return enrolled_rows(con)
+    except JobtoneError:
+        return []
 
 
 def _last_outcomes(ctx: Context) -> dict[tuple[str, str], tuple[object, ...]]:
