@@ -6,6 +6,6 @@ from jobtone.commands import compact, export, schedule  # unattended operation
 
 ALL = [run, scrape, backfill, sources, runs, sql, init]
 ALL += [schedule, compact, export]
-from jobtone.commands import chart, import_, kwic, trends  # analysis  # noqa: E402
+from jobtone.commands import changes, chart, import_, kwic, trends  # analysis  # noqa: E402
 
-ALL += [trends, chart, kwic, import_]
+ALL += [trends, changes, chart, kwic, import_]
