@@ -3,10 +3,12 @@ companies and sources behind each period, on a generated corpus where every comp
 
 import csv
 import io
+import shutil
 from datetime import datetime
 
 import pytest
 
+from analysis.coverage import coverage_marks, coverage_rows
 from analysis.lexicon import load_lexicon
 from analysis.pipeline import analyse
 from analysis.series import CSV_COLUMNS
@@ -134,3 +136,18 @@ def test_since_after_until_is_a_usage_error(db):
     assert main(["--db", str(db), "-q", "trends", "--since", "2024-01-01", "--until", "2023-01-01"],
                 out=io.StringIO(), err=err) == 2
     assert "after --until" in err.getvalue()
+
+
+def test_coverage_by_source_family_and_marks(db, tmp_path):
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(db, copy)  # the module's database stays as it was
+    with store.opened(copy) as con:
+        store.load_postings(con, [Posting("hnsample", "file", "x1", "", "Imported ad.", datetime(2022, 3, 1),
+                                          "date")], SEEN)
+        rows = coverage_rows(con, TrendQuery("", by="year"))
+        marks = coverage_marks(con, TrendQuery("", by="year"))
+    assert {(r.period, r.family): r.postings for r in rows} == {
+        ("2020", "boards"): 100, ("2021", "boards"): 100, ("2022", "boards"): 100, ("2022", "hnsample"): 1,
+        ("2023", "boards"): 120}
+    assert [(m.period, m.what) for m in marks] == [("2022", "hnsample starts; hnsample ends"), ("2023", "+1 board")]
