@@ -38,6 +38,10 @@ class TrendRow:
     sources: int = 0  # distinct sources behind the period
     raw_share: float | None = None  # with a fixed mix (--adjust): the share before reweighting
     mix_coverage: float | None = None  # with a fixed mix: the part of the mix present; < 1 is flagged
+    precision: float | None = None  # with --corrected: the labelled precision applied
+    corrected: float | None = None  # with --corrected: share x precision, and its interval
+    corrected_low: float | None = None
+    corrected_high: float | None = None
 
     @property
     def mix_incomplete(self) -> bool:
