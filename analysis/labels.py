@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from analysis.lexicon import Lexicon
 from scraper.errors import ConfigError
 
 VALUES = ("intended", "other", "unsure")
@@ -135,3 +136,9 @@ def shipped_labels(lexicon_name: str) -> list[Label]:
     if not resource.is_file():
         return []
     return list(read_labels(resource.read_text(encoding="utf-8").splitlines(), f"shipped labels {lexicon_name}"))
+
+
+def known_labels(con: duckdb.DuckDBPyConnection | None, lexicon: Lexicon, own_only: bool = False) -> list[Label]:
+    """The database's own labels, and (unless `own_only`) those shipped with a built-in lexicon."""
+    shipped = [] if own_only or not lexicon.source.startswith("pack:") else shipped_labels(lexicon.name)
+    return shipped + (stored_labels(con) if con is not None else [])

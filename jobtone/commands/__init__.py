@@ -6,6 +6,6 @@ from jobtone.commands import compact, export, schedule  # unattended operation
 
 ALL = [run, scrape, backfill, sources, runs, sql, init]
 ALL += [schedule, compact, export]
-from jobtone.commands import changes, chart, import_, kwic, trends  # analysis  # noqa: E402
+from jobtone.commands import changes, chart, import_, kwic, label, precision, trends  # analysis  # noqa: E402
 
-ALL += [trends, changes, chart, kwic, import_]
+ALL += [trends, changes, chart, kwic, label, precision, import_]

@@ -20,6 +20,11 @@ Comparing like with like:
                  Hacker News companies repost monthly, so `--by year --dedupe period` counts each once.
 Table and JSON output also give the companies and sources behind each period.
 
+Sense-corrected shares (--corrected): next to each share, the share times the precision of the terms
+behind it (from hand labels: see `jobtone precision`; per era where labels allow), with an interval that
+carries both the sample of postings and the sample of labels. CSV adds precision,corrected,corrected_low,
+corrected_high after its other columns; a series without labels has them empty.
+
 Examples:
   jobtone trends
   jobtone trends --by year --panel --adjust company
@@ -29,7 +34,10 @@ Examples:
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
+from analysis.labels import known_labels
+from analysis.precision import corrected_rows, precision_table
 from analysis.series import CSV_COLUMNS, TrendRow
 from analysis.trends import DATE_BASES, DEDUPE, MIN_POSTINGS, MIX_UNITS, PERIODS, TrendQuery, trend_rows
 from jobtone.commands.analysis_options import add_analysis_options, analysed, iso_date
@@ -55,26 +63,33 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="hold the mix of companies or sources fixed at the pooled mix of the range")
     parser.add_argument("--dedupe", choices=DEDUPE, default="none",
                         help="count a reposted text once per period, once overall, or every time (default: none)")
+    parser.add_argument("--corrected", action="store_true",
+                        help="add shares corrected for each term's labelled precision (see below)")
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     add_analysis_options(parser)
 
 
 def run(args: argparse.Namespace, ctx) -> int:
-    with analysed(ctx, args.lexicon, args.include_boilerplate) as (con, _lexicon, stats):
-        rows = trend_rows(con, TrendQuery(stats.analysis_key, args.by, args.terms, args.source, args.company,
-                                          args.since, args.until, args.date_basis, args.min_postings,
-                                          panel=args.panel, adjust=args.adjust, dedupe=args.dedupe))
-    write_trends(rows, args.format, ctx.out, adjusted=args.adjust is not None)
+    with analysed(ctx, args.lexicon, args.include_boilerplate) as (con, lexicon, stats):
+        query = TrendQuery(stats.analysis_key, args.by, args.terms, args.source, args.company, args.since,
+                           args.until, args.date_basis, args.min_postings, panel=args.panel, adjust=args.adjust,
+                           dedupe=args.dedupe)
+        rows = trend_rows(con, query)
+        if args.corrected:
+            term_rows = [] if args.terms else trend_rows(con, replace(query, terms=True))
+            rows = corrected_rows(rows, precision_table(known_labels(con, lexicon), lexicon), lexicon, term_rows)
+    write_trends(rows, args.format, ctx.out, adjusted=args.adjust is not None, corrected=args.corrected)
     return 0
 
 
 MIX_COLUMNS = ("raw_share", "mix_coverage")
+CORRECTED_COLUMNS = ("precision", "corrected", "corrected_low", "corrected_high")
 
 
-def write_trends(rows: list[TrendRow], fmt: str, out, adjusted: bool = False) -> None:
-    """CSV: CSV_COLUMNS (then the fixed-mix columns when adjusted); table and JSON add low_count and the
-    companies and sources behind each period."""
-    extra = MIX_COLUMNS if adjusted else ()
+def write_trends(rows: list[TrendRow], fmt: str, out, adjusted: bool = False, corrected: bool = False) -> None:
+    """CSV: CSV_COLUMNS (then the fixed-mix and corrected columns when asked for); table and JSON add low_count
+    and the companies and sources behind each period."""
+    extra = (*(MIX_COLUMNS if adjusted else ()), *(CORRECTED_COLUMNS if corrected else ()))
     if fmt == "csv":
         write_rows([*CSV_COLUMNS, *extra], [_rounded((*row.csv_values(), *_values(row, extra))) for row in rows],
                    fmt, out)
