@@ -83,3 +83,55 @@ def format_lines(lines: list[KwicLine], width: int = CONTEXT_CHARS, show_status:
 
 def _day(value: datetime | date | None) -> date | None:
     return value.date() if isinstance(value, datetime) else value
+
+
+@dataclass(frozen=True)
+class MatchInContext:
+    """One match of a term in one posting: where it is, the words around it, and what the lexicon made of it."""
+
+    posting_id: int
+    company: str
+    offset: int  # characters into the analysed text
+    left: str
+    match: str
+    right: str
+    status: str  # counted | excluded | not near
+    rule: str  # form | exclude:PHRASE | not near
+
+
+def matches_in_context(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, analysis_key: str,
+                       include_boilerplate: bool, term_name: str, posting_ids: list[int],
+                       context_words: int = 25) -> list[MatchInContext]:
+    """Every match (counted or vetoed) of one term in the given postings, with `context_words` words each side."""
+    if not posting_ids:
+        return []
+    index = lexicon.terms.index(lexicon.term(term_name))
+    ids = "SELECT unnest($ids::BIGINT[]) AS posting_id"
+    sql = analysed_text_sql(con, include_boilerplate, ids, analysis_key, params={"ids": posting_ids})
+    con.execute(f"CREATE OR REPLACE TEMP TABLE kwic_input AS {sql}")
+    scanner = build_scanner(lexicon)
+    match_postings(con, scanner, "kwic_input")
+    locate_matches(con, scanner, """SELECT posting_id, text, exact FROM kwic_input
+                                    JOIN (SELECT DISTINCT posting_id, exact FROM found) USING (posting_id)""")
+    span = context_words * 20
+    rows = con.execute(f"""
+        SELECT l.posting_id, coalesce(p.company, ''), l.off,
+               substring(l.text, greatest(1, l.off + 1 - {span}), least(l.off, {span})),
+               f.core, substring(l.text, l.off + length(f.core) + 1, {span}), f.excluded, f.near_ok
+        FROM located l JOIN found f USING (posting_id, k) JOIN postings p USING (posting_id)
+        WHERE f.term = $index ORDER BY l.posting_id, l.k""", {"index": index}).fetchall()
+    con.execute("DROP TABLE kwic_input; DROP TABLE located; DROP TABLE found; DROP TABLE found_kinds; "
+                "DROP TABLE analysed_ids; DROP TABLE IF EXISTS boilerplate_removed; DROP TABLE scanned_rows")
+    out = []
+    for posting_id, company, off, left, core, right, excluded, near_ok in rows:
+        status = "excluded" if excluded else "counted" if near_ok else "not near"
+        rule = f"exclude:{core.lower()}" if excluded else "form" if near_ok else "not near"
+        out.append(MatchInContext(posting_id, company, off, _words(left, context_words, from_end=True), core,
+                                  _words(right, context_words), status, rule))
+    return out
+
+
+def _words(text: str, n: int, from_end: bool = False) -> str:
+    """At most n whitespace-separated words of text (its last n with from_end), spacing kept inside."""
+    parts = text.split(" ")
+    return " ".join(parts[-n - 1:]) if from_end else " ".join(parts[:n + 1])

@@ -34,6 +34,19 @@ class TrendRow:
     per_10k_words: float
     low_count: bool = False
     group: str = ""
+    companies: int = 0  # distinct companies (a posting without one: its board) behind the period
+    sources: int = 0  # distinct sources behind the period
+    raw_share: float | None = None  # with a fixed mix (--adjust): the share before reweighting
+    mix_coverage: float | None = None  # with a fixed mix: the part of the mix present; < 1 is flagged
+    precision: float | None = None  # with --corrected: the labelled precision applied
+    corrected: float | None = None  # with --corrected: share x precision, and its interval
+    corrected_low: float | None = None
+    corrected_high: float | None = None
+
+    @property
+    def mix_incomplete(self) -> bool:
+        """With a fixed mix: some of the mix's companies (or sources) have no posting in this period."""
+        return self.mix_coverage is not None and self.mix_coverage < 0.999
 
     def csv_values(self) -> tuple[object, ...]:
         return tuple(getattr(self, name) for name in CSV_COLUMNS)

@@ -5,6 +5,7 @@ from types import ModuleType
 
 from jobtone.commands import (
     backfill,
+    changes,
     chart,
     compact,
     discover,
@@ -12,6 +13,8 @@ from jobtone.commands import (
     import_,
     init,
     kwic,
+    label,
+    precision,
     run,
     runs,
     schedule,
@@ -24,5 +27,5 @@ from jobtone.commands import (
 ALL: list[ModuleType] = [
     run, scrape, backfill, sources, discover, runs, sql, init,
     schedule, compact, export,  # unattended operation
-    trends, chart, kwic, import_,  # analysis
+    trends, changes, chart, kwic, label, precision, import_,  # analysis
 ]
