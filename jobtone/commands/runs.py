@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from jobtone.commands.argtypes import positive_int
 from jobtone.output import FORMATS, write_rows
 from scraper import store
 
@@ -11,7 +12,7 @@ NAME = "runs"
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--limit", type=int, default=10, help="how many recent runs (default: 10)")
+    parser.add_argument("--limit", type=positive_int, default=10, help="how many recent runs (default: 10)")
     parser.add_argument("--format", choices=FORMATS, default="table")
 
 

@@ -18,6 +18,7 @@ from analysis.series import CSV_COLUMNS, TrendRow
 from analysis.trends import DATE_BASES, MIN_POSTINGS, PERIODS, TrendQuery, trend_rows
 from jobtone.commands.analysis_options import add_analysis_options, analysed, iso_date
 from jobtone.output import FORMATS, write_rows
+from scraper.errors import ConfigError
 
 NAME = "trends"
 
@@ -38,6 +39,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, ctx) -> int:
+    if args.since and args.until and args.since > args.until:
+        raise ConfigError(f"--since {args.since} is after --until {args.until}: no period fits")
     with analysed(ctx, args.lexicon, args.include_boilerplate) as (con, _lexicon, stats):
         rows = trend_rows(con, TrendQuery(stats.analysis_key, args.by, args.terms, args.source, args.company,
                                           args.since, args.until, args.date_basis, args.min_postings))
