@@ -46,17 +46,17 @@ def default_config_text() -> str:
 def load_config(path: Path | None = None, db: Path | None = None) -> Config:
     """Read the configuration (see module docstring for the lookup order); `db` overrides `[database] path`."""
     if path is not None and not path.is_file():
-        raise ConfigError(f"config file {path} not found")
+        raise ConfigError(f"config file {_shown(path)} not found")
     if path is None and Path(CONFIG_NAME).is_file():
         path = Path(CONFIG_NAME)
     try:
         text = _read_text(path) if path else default_config_text()
     except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
+        raise ConfigError(f"cannot read config file {_shown(path)}: {exc.strerror or exc}") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path or 'built-in default config'}: {exc}") from exc
+        raise ConfigError(f"{_shown(path) if path else 'built-in default config'}: {exc}") from exc
     return config_from_dict(data, path=path, db=db)
 
 
@@ -66,20 +66,22 @@ def _read_text(path: Path) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise ConfigError(f"config file {path} is not UTF-8 text (line {line}): save it as UTF-8") from None
+        raise ConfigError(f"config file {_shown(path)} is not UTF-8 text (line {line}): save it as UTF-8") from None
 
 
 def config_from_dict(data: Mapping[str, Any], path: Path | None = None, db: Path | None = None) -> Config:
-    where = str(path or "built-in default config")
+    where = _shown(path) if path else "built-in default config"
     database = _table(data, "database", where)
     api = _table(data, "api", where)
     for name, root in api.items():
         if not isinstance(root, str) or not root.startswith(("http://", "https://")):
             raise ConfigError(f"{where}: [api] {name} must be an http(s) URL, got {root!r}")
     db_path = database.get("path", str(DEFAULT_DB))
-    if not isinstance(db_path, str) or not db_path.strip() or any(ord(c) < 32 for c in db_path):
+    if not isinstance(db_path, str) or not db_path.strip():
         raise ConfigError(f"{where}: [database] path must be a file path in quotes (e.g. \"{DEFAULT_DB}\"), "
                           f"got {db_path!r}")
+    if any(ord(c) < 32 or ord(c) == 127 for c in db_path):
+        raise ConfigError(f"{where}: [database] path {db_path!r} holds a control character (a newline?)")
     return Config(
         boards=tuple(parse_board(entry, where) for entry in _array(data, "board", where))
         + tuple(parse_page(entry, where) for entry in _array(data, "page", where)),
@@ -117,6 +119,12 @@ def parse_board_spec(spec: str) -> Board:
     if not sep or not ats or not token:
         raise ConfigError(f"expected ATS:TOKEN (e.g. greenhouse:stripe), got {spec!r}")
     return parse_board({"ats": ats, "token": token}, "command line")
+
+
+def _shown(path: Path) -> str:
+    """A path for a one-line message: as is, or quoted with escapes when it holds a control character."""
+    text = str(path)
+    return repr(text) if any(ord(c) < 32 or ord(c) == 127 for c in text) else text
 
 
 def _table(data: Mapping[str, Any], name: str, where: str) -> Mapping[str, Any]:
