@@ -56,7 +56,7 @@ def load_config(path: Path | None = None, db: Path | None = None) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{_shown(path) if path else 'built-in default config'}: {exc}") from exc
+        raise ConfigError(f"{_shown(path)}: {exc}") from exc
     return config_from_dict(data, path=path, db=db)
 
 
@@ -70,7 +70,7 @@ def _read_text(path: Path) -> str:
 
 
 def config_from_dict(data: Mapping[str, Any], path: Path | None = None, db: Path | None = None) -> Config:
-    where = _shown(path) if path else "built-in default config"
+    where = _shown(path)
     database = _table(data, "database", where)
     api = _table(data, "api", where)
     for name, root in api.items():
@@ -121,8 +121,11 @@ def parse_board_spec(spec: str) -> Board:
     return parse_board({"ats": ats, "token": token}, "command line")
 
 
-def _shown(path: Path) -> str:
-    """A path for a one-line message: as is, or quoted with escapes when it holds a control character."""
+def _shown(path: Path | None) -> str:
+    """A config path for a one-line message: as is, or quoted with escapes when it holds a control
+    character; None is the built-in default."""
+    if path is None:
+        return "built-in default config"
     text = str(path)
     return repr(text) if any(ord(c) < 32 or ord(c) == 127 for c in text) else text
 
