@@ -44,6 +44,8 @@ USAGE_ERRORS = [
     (["sql", ""], "jobtone sql: error: argument query: must not be empty"),
     (["kwic", "flexible", "--limit", "-1"], "jobtone kwic: error: argument --limit: expected a whole number of 1 or more, got '-1'"),
     (["runs", "--limit", "-1"], "jobtone runs: error: argument --limit: expected a whole number of 1 or more, got '-1'"),
+    (["kwic", "flexible", "--limit", "99999999999999999999"],
+     "jobtone kwic: error: argument --limit: expected a whole number below 2^63, got '99999999999999999999'"),
     (["runs", "--limit", "0"], "jobtone runs: error: argument --limit: expected a whole number of 1 or more, got '0'"),
     (["chart", "--smooth", "0"], "jobtone chart: error: argument --smooth: expected a whole number of 1 or more, got '0'"),
     (["compact", "--prune-runs", "nan"], "jobtone compact: error: argument --prune-runs: expected a finite number, got 'nan'"),

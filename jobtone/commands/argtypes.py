@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import math
 
+MAX_INT = 2**63 - 1
+
 
 def positive_int(text: str) -> int:
     """1 or more."""
@@ -48,9 +50,12 @@ def non_blank(text: str) -> str:
 
 def _int(text: str) -> int:
     try:
-        return int(text.strip())
+        value = int(text.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if abs(value) > MAX_INT:  # DuckDB's BIGINT, where limits end up
+        raise argparse.ArgumentTypeError(f"expected a whole number below 2^63, got {text!r}")
+    return value
 
 
 def _float(text: str) -> float:
