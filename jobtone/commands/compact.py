@@ -5,12 +5,14 @@ moves), so the file settles at about 1.3 times its compact size rather than grow
 benchmarks/growth.py); compacting now and then returns that slack. --prune-runs DAYS also drops the run
 records (`runs`, `board_runs`) older than that. Postings and their history are never pruned.
 
-It takes the run lock (a scheduled `jobtone run` cannot be half-way) and the database's write lock; the
-new file replaces the old one with an atomic rename, so a crash at any moment leaves one of the two whole.
+It takes the run lock (a scheduled `jobtone run` cannot be half-way: one that is going is waited for, up
+to --wait seconds, then compact exits 4) and the database's write lock; the new file replaces the old one
+with an atomic rename, so a crash at any moment leaves one of the two whole.
 
 Examples:
   jobtone compact
-  jobtone compact --prune-runs 90"""
+  jobtone compact --prune-runs 90
+  jobtone compact --wait 3600            # after the run that is going now"""
 
 from __future__ import annotations
 
