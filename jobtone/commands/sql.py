@@ -9,7 +9,7 @@ without filling memory. Ctrl-C stops a query at once (exit 130); --timeout stops
 longer than that (exit 1). Time spent waiting for whoever reads the output (a pager, a slow pipe) does
 not count.
 
-While a query runs it holds the database read-only: other readers (`jobtone sql`, `runs`, `export`) are
+While a query runs it holds the database read-only: other readers (`jobtone sql`, `jobtone runs`) are
 not held up, but a writer is — a `jobtone run` or `scrape` meanwhile keeps what it fetched in the staging
 folder, retries for [database] lock_wait seconds, then exits 3 and loads the staged postings next time.
 Nothing is lost, and --timeout bounds how long a forgotten query can keep writers out.
