@@ -51,7 +51,7 @@ class TrendQuery:
         if self.dedupe not in DEDUPE:
             raise ConfigError(f"--dedupe must be one of {', '.join(DEDUPE)}")
         if self.since and self.until and self.since > self.until:
-            raise ConfigError(f"--since {self.since} is after --until {self.until}: no period lies between them")
+            raise ConfigError(f"--since {self.since} is after --until {self.until}: no period fits")
 
 
 def period_label(start: date, by: str) -> str:
