@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import argparse
 
-from scraper.housekeeping import compact, days_ago
+from scraper.compact import compact, days_ago
 from scraper.runlock import run_lock
 
 NAME = "compact"

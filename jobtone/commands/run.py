@@ -24,7 +24,7 @@ from jobtone.commands.chart import DEFAULT_OUT, analyse_and_report
 from jobtone.commands.scrape import exit_code, scrape_boards
 from scraper.backfill import stored_threads
 from scraper.errors import DatabaseLocked, FetchError, JobtoneError, ParseError
-from scraper.housekeeping import run_log
+from scraper.run_logs import run_log
 from scraper.runlock import run_lock
 
 NAME = "run"

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scraper.errors import JobtoneError
-from scraper.housekeeping import logs_dir
+from scraper.run_logs import logs_dir
 
 NAME = "schedule"
 DAILY_HOUR = 4  # daily and weekly runs start at 04:MM local time, when the boards are quiet
