@@ -9,11 +9,10 @@ from datetime import date, datetime
 
 import duckdb
 
-from analysis.series import TrendRow, wilson_interval
+from analysis.series import DATE_BASES, TrendRow, wilson_interval
 from scraper.errors import ConfigError
 
 PERIODS = ("month", "quarter", "year")
-DATE_BASES = {"posted": "p.posted_at", "seen": "p.first_seen_at"}
 MIN_POSTINGS = 30
 
 
@@ -78,7 +77,7 @@ def series_names(con: duckdb.DuckDBPyConnection, analysis_key: str, terms: bool)
 
 
 def _counts_sql(query: TrendQuery) -> tuple[str, dict[str, object]]:
-    date_col = DATE_BASES[query.date_basis]
+    date_col = f"p.{DATE_BASES[query.date_basis]}"
     filters, params = _filters(query)
     counts, name = ("term_counts", "term") if query.terms else ("category_counts", "category")
     group = "if(p.source = 'hn', 'hn', 'boards')" if query.group else "''"
@@ -102,8 +101,9 @@ def _counts_sql(query: TrendQuery) -> tuple[str, dict[str, object]]:
 
 
 def _filters(query: TrendQuery) -> tuple[str, dict[str, object]]:
-    date_col = DATE_BASES[query.date_basis]
-    clauses, params = [], {}
+    date_col = f"p.{DATE_BASES[query.date_basis]}"
+    clauses: list[str] = []
+    params: dict[str, object] = {}
     if query.source:
         clauses.append("p.source = $source")
         params["source"] = query.source
