@@ -90,17 +90,15 @@ def term_grid(rows: Sequence[TrendRow], meta: ChartMeta, smooth: int = 1,
     drawn = smooth_rows(rows, smooth)
     smoothed = group_series(drawn)
     colours = category_colours(meta.category_of(t) for t in terms if meta.category_of(t))
-    first: Axes | None = None
+    # Panels get the same limits set one by one, not matplotlib's shared axes: every change to a shared
+    # axis visits all its siblings, which made 200 panels take 44 s to draw instead of a few.
     for i, term in enumerate(terms):
-        ax = fig.add_subplot(cells[1 + i // ncols, i % ncols], sharex=first,
-                             sharey=first if shared_y else None)
+        ax = fig.add_subplot(cells[1 + i // ncols, i % ncols])
         colour = colours.get(meta.category_of(term), UNLISTED_COLOUR)
-        _draw_term_panel(ax, [smoothed.get((term, g), []) for g in groups], term, colour)
+        series = [smoothed.get((term, g), []) for g in groups]
+        _draw_term_panel(ax, series, term, colour, drawn if shared_y else [r for s in series for r in s])
+        format_date_axis(ax, rows, max_ticks=5)
         ax.tick_params(labelbottom=i + ncols >= len(terms))  # under each column's last panel
-        first = first or ax
-    assert first is not None
-    format_share_axis(first, drawn)
-    format_date_axis(first, rows, max_ticks=5)
     fig.supylabel("share of postings mentioning (%)")
     fig.suptitle(chart_title(title, smooth, period_unit(rows)[0]), fontsize=14)
     legend_above(key_axes(fig, cells[0, :]), _term_legend(rows, meta, terms, groups))
@@ -113,15 +111,16 @@ def _ordered_terms(rows: Sequence[TrendRow], meta: ChartMeta) -> list[str]:
     return listed + sorted(present - set(listed))
 
 
-def _draw_term_panel(ax: Axes, series_by_group: Sequence[Sequence[TrendRow]], term: str,
-                     colour: str) -> None:
+def _draw_term_panel(ax: Axes, series_by_group: Sequence[Sequence[TrendRow]], term: str, colour: str,
+                     y_rows: Sequence[TrendRow]) -> None:
+    """One term's lines; its y axis fits `y_rows` (all panels' rows, for a shared scale)."""
     for i, series in enumerate(series_by_group):
         if series:
             draw_share(ax, series, colour, style=GROUP_STYLES[i % 4], width=1.3)
     if not any(r.matches for series in series_by_group for r in series):
         ax.text(0.5, 0.5, "no matches", transform=ax.transAxes, ha="center", color="#777777")
     ax.set_title(plain_text(term), loc="left", color=colour, fontsize=11, fontweight="bold", y=1.0)
-    format_share_axis(ax, [r for series in series_by_group for r in series])
+    format_share_axis(ax, y_rows)
     ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
 
 
@@ -196,11 +195,11 @@ def write_charts(rows_by_kind: Mapping[str, Sequence[TrendRow]], meta: ChartMeta
 
 
 def save_figure(fig: Figure, stem: Path) -> list[Path]:
-    """Write `stem`.png (150 dpi) and `stem`.svg, then release the figure's artists."""
+    """Write `stem`.png (150 dpi) and `stem`.svg. (No fig.clear() after: the figure is in no registry, so
+    it is freed with its last reference; clearing 200 panels one by one took 8 s of a 46 s chart.)"""
     png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
     with matplotlib.rc_context(STYLE):
         fig.savefig(png, dpi=DPI, metadata={"Software": None})
         fig.set_layout_engine("none")  # keep the layout just computed: the SVG needs no second pass
         fig.savefig(svg, metadata={"Date": None})  # no timestamp: same data, same file
-    fig.clear()
     return [png, svg]
