@@ -22,7 +22,7 @@ from analysis.lexicon import Lexicon
 from analysis.lines import ensure_schema
 from analysis.match import Scanned, build_scanner, scan
 from scraper.dates import utcnow
-from scraper.sql import temp_tables
+from scraper.sql import temp_tables, transaction
 
 KEEP_KEYS = 3
 # DuckDB caches data pages up to its memory limit (80% of RAM by default) and holds temp tables in memory
@@ -51,8 +51,7 @@ def analyse(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, include_boilerplat
     started = time.monotonic()
     key = analysis_key(lexicon, include_boilerplate)
     limit_memory(con)
-    con.begin()
-    try:
+    with transaction(con):
         ensure_schema(con)
         with temp_tables(con, "stale"):
             con.execute(f"CREATE OR REPLACE TEMP TABLE stale AS {_stale_sql(key)}")
@@ -60,13 +59,8 @@ def analyse(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, include_boilerplat
             changes = nullcontext(None) if include_boilerplate else boilerplate_changes(con, key, _seen_batch(con, key))
             with changes as changed:
                 rematched = _rematch(con, lexicon, key, include_boilerplate, changed)
-        now = now or utcnow()
-        total = _record_run(con, lexicon, key, include_boilerplate, rematched, now, batch)
+        total = _record_run(con, lexicon, key, include_boilerplate, rematched, now or utcnow(), batch)
         _prune(con)
-        con.commit()
-    except Exception:
-        con.rollback()
-        raise
     stats = AnalysisStats(key, total, rematched, time.monotonic() - started)
     log.info("analysis %s (%s): %d postings, %d matched again in %.1fs", lexicon.name, key, total, rematched,
              stats.seconds)

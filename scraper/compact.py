@@ -17,7 +17,8 @@ import duckdb
 
 from scraper import store
 from scraper.errors import JobtoneError
-from scraper.sql import sql_string
+from scraper.sql import sql_string, transaction
+
 
 @dataclass(frozen=True)
 class CompactStats:
@@ -59,11 +60,10 @@ def compact(db_path: Path, *, wait: float = 60.0, prune_before: datetime | None 
 
 def prune_runs(con: duckdb.DuckDBPyConnection, before: datetime) -> tuple[int, int]:
     """Delete runs (and their board outcomes) that started before `before`; returns (runs, board_runs)."""
-    con.begin()
-    boards = con.execute("""DELETE FROM board_runs WHERE run_id IN
-                            (SELECT run_id FROM runs WHERE started_at < ?)""", [before]).fetchall()[0][0]
-    runs = con.execute("DELETE FROM runs WHERE started_at < ?", [before]).fetchall()[0][0]
-    con.commit()
+    with transaction(con):
+        boards = con.execute("""DELETE FROM board_runs WHERE run_id IN
+                                (SELECT run_id FROM runs WHERE started_at < ?)""", [before]).fetchall()[0][0]
+        runs = con.execute("DELETE FROM runs WHERE started_at < ?", [before]).fetchall()[0][0]
     return int(runs), int(boards)
 
 

@@ -14,6 +14,7 @@ import duckdb
 
 from analysis.lines import hash_lines
 from scraper.posting import words_sql
+from scraper.sql import transaction
 
 SCHEMA_SQL = Path(__file__).with_name("schema.sql").read_text(encoding="utf-8")
 Step = Callable[[duckdb.DuckDBPyConnection], object]
@@ -76,11 +77,6 @@ def _create(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _in_transaction(con: duckdb.DuckDBPyConnection, step: Step, version: int) -> None:
-    con.begin()
-    try:
+    with transaction(con):
         step(con)
         con.execute("INSERT INTO schema_version VALUES (?, now()::TIMESTAMP)", [version])
-        con.commit()
-    except Exception:
-        con.rollback()
-        raise

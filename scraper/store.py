@@ -12,13 +12,14 @@ Timestamps are naive UTC throughout.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,10 +27,12 @@ from typing import Any
 import duckdb
 
 from analysis.lines import hash_lines
-from scraper.errors import DatabaseLocked, JobtoneError
+from scraper.errors import ConfigError, DatabaseLocked, JobtoneError, StorageError
 from scraper.migrations import migrate
 from scraper.posting import Posting, words_sql
-from scraper.sql import sql_string, temp_tables
+from scraper.sql import sql_string, temp_tables, transaction
+
+log = logging.getLogger("jobtone")
 
 # Columns of a posting as staged and loaded; `incoming` has these (an import adds its record number and reason).
 INCOMING_COLUMNS: dict[str, str] = {
@@ -43,6 +46,20 @@ INCOMING_COLUMNS: dict[str, str] = {
 STORED_COLUMNS = ", ".join(f"i.{name}" for name in INCOMING_COLUMNS if name != "seen_only")
 
 
+# DuckDB spills to <db>.tmp beyond its memory limit: capped, so one runaway query cannot fill the disk.
+MAX_TEMP_SIZE = "8GB"
+DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB file
+# Never fetch code at run time: a file DuckDB cannot read is an error, not a reason to download a reader.
+NO_EXTENSION_DOWNLOADS = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+# Per posting, at most this many characters of text (and of boilerplate) are stored; a longer one is cut
+# and ends with TRUNCATED_NOTE. About 300 typical postings: no real posting comes near it.
+MAX_TEXT_CHARS = 1_000_000
+TRUNCATED_NOTE = f"\n[jobtone: text cut at {MAX_TEXT_CHARS:,} characters]"
+# Posting dates before this, or more than MAX_DAYS_AHEAD after the load, are implausible: the posting is
+# stored without a date (its `raw` keeps what the source said) and the load counts it.
+EARLIEST_POSTED = datetime(1995, 1, 1)
+MAX_DAYS_AHEAD = 366
+
 _LOCK_HOLDER = re.compile(r"(?:Conflicting lock is held in|lock is held by)\s+(.+?)(?:\.\s+See also|$)", re.S)
 
 
@@ -53,6 +70,7 @@ class LoadStats:
     updated: int = 0
     unchanged: int = 0
     removed: int = 0
+    implausible_dates: int = 0  # posting dates stored as unknown (see EARLIEST_POSTED, MAX_DAYS_AHEAD)
 
     def __add__(self, other: LoadStats) -> LoadStats:
         return LoadStats(*(a + b for a, b in zip(asdict(self).values(), asdict(other).values(), strict=True)))
@@ -66,24 +84,55 @@ def connect(path: Path, *, read_only: bool = False, wait: float = 0.0) -> duckdb
     path = Path(path)
     if read_only and not path.exists():
         raise JobtoneError(f"no database at {path} yet: run `jobtone scrape` (or `jobtone run`) first")
+    check_database_file(path)
     if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(str(path.parent), exc.strerror or str(exc)) from exc
+    con = _connect_waiting(path, read_only, wait)
+    con.execute(f"SET max_temp_directory_size = '{MAX_TEMP_SIZE}'")
+    if not read_only:
+        _remove_spill_files(path)
+        migrate(con)
+    return con
+
+
+def check_database_file(path: Path) -> None:
+    """Refuse, before DuckDB reads it, a file that is not a DuckDB database (a SQLite file, say: DuckDB
+    would try to download an extension to read it)."""
+    if path.is_dir():
+        raise ConfigError(f"{path} is a directory, not a database file (--db or [database] path)")
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    with open(path, "rb") as file:
+        head = file.read(16)
+    if head[8:12] != DUCKDB_MAGIC:
+        kind = "a SQLite database" if head.startswith(b"SQLite format 3") else "not a DuckDB database"
+        raise ConfigError(f"{path} is {kind}: jobtone keeps its data in a DuckDB file (--db or [database] path)")
+
+
+def _connect_waiting(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
     deadline, delay = time.monotonic() + wait, 0.1
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
-            break
+            return duckdb.connect(str(path), read_only=read_only, config=dict(NO_EXTENSION_DOWNLOADS))
         except duckdb.IOException as exc:
             holder = lock_holder(str(exc))
             if holder is None:
-                raise JobtoneError(f"cannot open database {path}: {exc}") from exc
+                raise StorageError(str(path), str(exc).splitlines()[0]) from exc
             if time.monotonic() + delay > deadline:
                 raise DatabaseLocked(str(path), holder) from exc
             time.sleep(delay)
             delay = min(delay * 2, 5.0)
-    if not read_only:
-        migrate(con)
-    return con
+
+
+def _remove_spill_files(path: Path) -> None:
+    """A writer is alone with the file (DuckDB's lock excludes every other process, readers too), so any
+    spill file in its temp directory was left by a killed process: remove them before they pile up."""
+    for spill in path.with_name(path.name + ".tmp").glob("*"):
+        if spill.is_file():
+            spill.unlink(missing_ok=True)
 
 
 @contextmanager
@@ -143,19 +192,12 @@ def load_jsonl(con: duckdb.DuckDBPyConnection, path: Path, seen_at: datetime,
                complete: Sequence[tuple[str, str]] = ()) -> LoadStats:
     """Bulk-load a staged JSON-lines file (see `write_jsonl`) in one transaction."""
     columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in INCOMING_COLUMNS.items()) + "}"
-    con.begin()
-    try:
-        with temp_tables(con, "incoming"):
-            con.execute(f"""
-                CREATE OR REPLACE TEMP TABLE incoming AS
-                SELECT * FROM read_json({sql_string(str(path))}, format = 'newline_delimited',
-                                        columns = {columns}, maximum_object_size = 268435456)""")
-            stats = merge_incoming(con, seen_at, complete)
-        con.commit()
-        return stats
-    except Exception:
-        con.rollback()
-        raise
+    with transaction(con), temp_tables(con, "incoming"):
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE incoming AS
+            SELECT * FROM read_json({sql_string(str(path))}, format = 'newline_delimited',
+                                    columns = {columns}, maximum_object_size = 268435456)""")
+        return merge_incoming(con, seen_at, complete)
 
 
 def merge_incoming(con: duckdb.DuckDBPyConnection, seen_at: datetime,
@@ -172,8 +214,26 @@ def merge_incoming(con: duckdb.DuckDBPyConnection, seen_at: datetime,
         con.execute("""
             CREATE OR REPLACE TEMP TABLE incoming AS
             SELECT * FROM incoming QUALIFY row_number() OVER (PARTITION BY posting_id ORDER BY seen_only) = 1""")
+    implausible = _clean_incoming(con, seen_at)
     with temp_tables(con, "triage"):
-        return _merge_triaged(con, seen_at, complete)
+        return replace(_merge_triaged(con, seen_at, complete), implausible_dates=implausible)
+
+
+def _clean_incoming(con: duckdb.DuckDBPyConnection, seen_at: datetime) -> int:
+    """Apply the per-posting limits to `incoming`: texts cut at MAX_TEXT_CHARS, implausible posting dates
+    made unknown (the caller's `raw` is kept); returns how many dates."""
+    for column in ("text", "boilerplate"):  # strlen first: a byte count, free; length() reads the text
+        con.execute(f"""UPDATE incoming SET {column} = left({column}, {MAX_TEXT_CHARS}) || $note
+                        WHERE strlen({column}) > {MAX_TEXT_CHARS} AND length({column}) > {MAX_TEXT_CHARS}""",
+                    {"note": TRUNCATED_NOTE})
+    rows = con.execute("""UPDATE incoming SET posted_at = NULL, date_source = ''
+                          WHERE posted_at < $earliest OR posted_at > $seen + to_days($ahead)""",
+                       {"earliest": EARLIEST_POSTED, "seen": seen_at, "ahead": MAX_DAYS_AHEAD}).fetchall()
+    implausible = int(rows[0][0]) if rows else 0
+    if implausible:
+        log.warning("%d posting dates before %s or more than %d days after %s: stored as unknown (kept in raw)",
+                    implausible, EARLIEST_POSTED.date(), MAX_DAYS_AHEAD, seen_at.date())
+    return implausible
 
 
 def _merge_triaged(con: duckdb.DuckDBPyConnection, seen_at: datetime, complete: Sequence[tuple[str, str]]) -> LoadStats:
