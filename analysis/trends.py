@@ -11,7 +11,7 @@ import duckdb
 
 from analysis.series import DATE_BASES, TrendRow, wilson_interval
 from scraper.errors import ConfigError
-from scraper.store import EARLIEST_POSTED, MAX_DAYS_AHEAD
+from scraper.store import EARLIEST_POSTED, latest_plausible
 
 PERIODS = ("month", "quarter", "year")
 MIN_POSTINGS = 30
@@ -86,8 +86,7 @@ def _counts_sql(query: TrendQuery) -> tuple[str, dict[str, object]]:
         WITH base AS (
             SELECT a.posting_id, a.words, date_trunc('{query.by}', {date_col})::DATE AS start, {group} AS grp
             FROM posting_analysis a JOIN postings p USING (posting_id)
-            WHERE a.analysis_key = $key AND {date_col} >= $earliest
-              AND {date_col} <= p.first_seen_at + to_days($ahead) {filters}),
+            WHERE a.analysis_key = $key AND {date_col} BETWEEN $earliest AND $latest {filters}),
         periods AS (SELECT start, grp, count(*) AS postings, sum(words) AS words FROM base GROUP BY ALL),
         names AS (SELECT {name} AS series, min(position) AS position FROM analysis_terms t
                   JOIN analysis_runs r USING (lexicon_version) WHERE r.analysis_key = $key GROUP BY ALL),
@@ -101,7 +100,7 @@ def _counts_sql(query: TrendQuery) -> tuple[str, dict[str, object]]:
         ORDER BY p.start, p.grp, n.position"""
     # Dates outside the plausible window count as unknown, as the store makes them on load (a file loaded
     # before it did may hold 0001-01-01 or 9999-12-31).
-    return sql, {"key": query.analysis_key, "earliest": EARLIEST_POSTED, "ahead": MAX_DAYS_AHEAD, **params}
+    return sql, {"key": query.analysis_key, "earliest": EARLIEST_POSTED, "latest": latest_plausible(), **params}
 
 
 def _filters(query: TrendQuery) -> tuple[str, dict[str, object]]:

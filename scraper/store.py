@@ -20,13 +20,14 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from analysis.lines import hash_lines
+from scraper.dates import utcnow
 from scraper.errors import ConfigError, DatabaseLocked, JobtoneError, StorageError
 from scraper.migrations import migrate
 from scraper.posting import Posting, words_sql
@@ -55,8 +56,8 @@ NO_EXTENSION_DOWNLOADS = {"autoinstall_known_extensions": False, "autoload_known
 # and ends with TRUNCATED_NOTE. About 300 typical postings: no real posting comes near it.
 MAX_TEXT_CHARS = 1_000_000
 TRUNCATED_NOTE = f"\n[jobtone: text cut at {MAX_TEXT_CHARS:,} characters]"
-# Posting dates before this, or more than MAX_DAYS_AHEAD after the load, are implausible: the posting is
-# stored without a date (its `raw` keeps what the source said) and the load counts it.
+# Posting dates before this, or more than MAX_DAYS_AHEAD after the load (latest_plausible), are implausible:
+# the posting is stored without a date (its `raw` keeps what the source said) and the load counts it.
 EARLIEST_POSTED = datetime(1995, 1, 1)
 MAX_DAYS_AHEAD = 366
 
@@ -226,14 +227,21 @@ def _clean_incoming(con: duckdb.DuckDBPyConnection, seen_at: datetime) -> int:
         con.execute(f"""UPDATE incoming SET {column} = left({column}, {MAX_TEXT_CHARS}) || $note
                         WHERE strlen({column}) > {MAX_TEXT_CHARS} AND length({column}) > {MAX_TEXT_CHARS}""",
                     {"note": TRUNCATED_NOTE})
+    latest = latest_plausible(seen_at)
     rows = con.execute("""UPDATE incoming SET posted_at = NULL, date_source = ''
-                          WHERE posted_at < $earliest OR posted_at > $seen + to_days($ahead)""",
-                       {"earliest": EARLIEST_POSTED, "seen": seen_at, "ahead": MAX_DAYS_AHEAD}).fetchall()
+                          WHERE posted_at < $earliest OR posted_at > $latest""",
+                       {"earliest": EARLIEST_POSTED, "latest": latest}).fetchall()
     implausible = int(rows[0][0]) if rows else 0
     if implausible:
-        log.warning("%d posting dates before %s or more than %d days after %s: stored as unknown (kept in raw)",
-                    implausible, EARLIEST_POSTED.date(), MAX_DAYS_AHEAD, seen_at.date())
+        log.warning("%d posting dates before %s or after %s: stored as unknown (kept in raw)",
+                    implausible, EARLIEST_POSTED.date(), latest.date())
     return implausible
+
+
+def latest_plausible(seen_at: datetime | None = None) -> datetime:
+    """The latest plausible posting date: MAX_DAYS_AHEAD after now (or after `seen_at` if later). Now,
+    not only `seen_at`: a backfill's postings are seen at their capture time, years ago."""
+    return max(utcnow(), seen_at or utcnow()) + timedelta(days=MAX_DAYS_AHEAD)
 
 
 def _merge_triaged(con: duckdb.DuckDBPyConnection, seen_at: datetime, complete: Sequence[tuple[str, str]]) -> LoadStats:

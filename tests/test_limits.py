@@ -108,7 +108,7 @@ def test_kwic_and_near_on_a_huge_posting_finish_with_bounded_temp_space(tmp_path
 def test_implausible_dates_are_stored_unknown_and_counted(tmp_path):
     db = tmp_path / "jobtone.duckdb"
     far = [datetime(1, 1, 1), datetime(1994, 12, 31), datetime(2900, 6, 1), datetime(9999, 12, 31)]
-    fine = [datetime(1995, 1, 1), datetime(2027, 11, 1)]  # the window's edges: 366 days after the load
+    fine = [datetime(1995, 1, 1), datetime(2027, 11, 1)]  # the first plausible day; 365 days after the load
     with store.opened(db) as con:
         stats = store.load_postings(con, [posting(n, "text", d, raw=f'{{"date": "{d}"}}')
                                           for n, d in enumerate(far + fine)], SEEN)
