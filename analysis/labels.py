@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS labels (     -- hand labels of matches (jobtone label
     draw            VARCHAR,            -- the sampling draw (seed, size, stratification); NULL when not random
     random          BOOLEAN NOT NULL,   -- drawn at random: only such labels estimate precision
     posting_id      BIGINT,
-    match_offset    INTEGER,            -- character offset of the match in the posting's text
+    match_number    INTEGER,            -- which match of the posting it is (1-based, in text order)
     context         VARCHAR,            -- the words around the match, as shown to the labeller
     labelled_at     TIMESTAMP
 );"""
@@ -57,7 +57,7 @@ class Label:
     draw: str | None
     random: bool
     posting_id: int | None = None
-    match_offset: int | None = None
+    match_number: int | None = None
     context: str | None = None
     labelled_at: datetime | None = None
 

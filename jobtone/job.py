@@ -20,7 +20,7 @@ from scraper.backfill import OnStep, Plan, backfill_hn, stored_threads
 from scraper.config import Config
 from scraper.dates import utcnow
 from scraper.errors import DatabaseLocked, FetchError, JobtoneError, ParseError
-from scraper.housekeeping import run_log
+from scraper.run_logs import run_log
 from scraper.scrape import BoardOutcome, RunSummary, scrape
 from scraper.runlock import run_lock
 from scraper.sources import Board

@@ -26,7 +26,7 @@ from pathlib import Path
 from jobtone.commands.argtypes import finite_nonnegative_float
 from jobtone.context import Context
 from jobtone.exitcodes import ExitCode
-from scraper.housekeeping import compact, days_ago
+from scraper.compact import compact, days_ago
 from scraper.runlock import RunInProgress, run_lock
 
 NAME = "compact"

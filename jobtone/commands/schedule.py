@@ -32,7 +32,7 @@ from pathlib import Path
 from jobtone.context import Context
 from jobtone.exitcodes import ExitCode
 from scraper.errors import ConfigError, JobtoneError
-from scraper.housekeeping import logs_dir
+from scraper.run_logs import logs_dir
 
 NAME = "schedule"
 DAILY_HOUR = 4  # daily and weekly runs start at 04:MM local time, when the boards are quiet
