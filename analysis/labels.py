@@ -90,7 +90,7 @@ def save_labels(con: duckdb.DuckDBPyConnection, labels: Iterable[Label]) -> int:
 
 def stored_labels(con: duckdb.DuckDBPyConnection) -> list[Label]:
     """Every label in the database."""
-    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'labels'").fetchone()[0]:
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'labels'").fetchall()[0][0]:
         return []
     return [Label(*row) for row in con.execute(f"SELECT {', '.join(COLUMNS)} FROM labels").fetchall()]
 

@@ -21,8 +21,8 @@ from scraper.config import Config
 from scraper.dates import utcnow
 from scraper.errors import DatabaseLocked, FetchError, JobtoneError, ParseError
 from scraper.run_logs import run_log
-from scraper.scrape import BoardOutcome, RunSummary, scrape
 from scraper.runlock import run_lock
+from scraper.scrape import BoardOutcome, RunSummary, scrape
 from scraper.sources import Board
 
 NAME = "run"  # the run lock's and the log files' name

@@ -167,10 +167,9 @@ def test_a_storage_failure_inside_a_transaction_is_a_storage_error(tmp_path):
     with store.opened(db) as con:
         store.load_postings(con, [posting(1, "text")], SEEN)
         con.execute("SET max_temp_directory_size = '1MB'; SET memory_limit = '20MB'; SET preserve_insertion_order = false")
-        with pytest.raises(StorageError, match="jobtone.duckdb") as failed:
-            with store.transaction(con):
-                con.execute("CREATE TEMP TABLE big AS SELECT range AS i, repeat('x', 100) AS s FROM range(2000000)")
-                con.execute("SELECT s, count(*) FROM big GROUP BY s, i ORDER BY i").fetchall()
+        with pytest.raises(StorageError, match="jobtone.duckdb") as failed, store.transaction(con):
+            con.execute("CREATE TEMP TABLE big AS SELECT range AS i, repeat('x', 100) AS s FROM range(2000000)")
+            con.execute("SELECT s, count(*) FROM big GROUP BY s, i ORDER BY i").fetchall()
         assert "rollback" not in str(failed.value)
 
 

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from e2e import holding_database
 
 from analysis.lines import line_hash_tag
+from e2e import holding_database
 from scraper import migrations, store
 from scraper.errors import DatabaseLocked
 from scraper.posting import Posting

@@ -15,9 +15,9 @@ from pathlib import Path
 from analysis.publish import DEFAULT_OUT, analyse_and_report
 from analysis.trends import DATE_BASES, MIN_POSTINGS, PERIODS
 from jobtone.commands.analysis_options import add_analysis_options
+from jobtone.commands.argtypes import positive_int
 from jobtone.context import Context
 from jobtone.exitcodes import ExitCode
-from jobtone.commands.argtypes import positive_int
 
 NAME = "chart"
 
