@@ -122,3 +122,38 @@ def test_import_command_reports_and_exit_code(tmp_path):
     err = io.StringIO()
     assert main(["--db", str(db), "import", str(path), "--text-col", "body"], out=io.StringIO(), err=err) == 2
     assert "no column 'body' (--text-col); the file has: id, date, company, title, text" in err.getvalue()
+
+
+def test_large_jsonl_reports_bad_rows_at_their_lines(tmp_path):
+    """Thousands of records with blank lines between some: record numbers follow the file's order."""
+    path, db = tmp_path / "big.jsonl", tmp_path / "j.duckdb"
+    lines, expected = [], []
+    for n in range(1, 5001):
+        if n % 7 == 0:
+            lines.append("")
+        row = {"id": f"r{n}", "date": "2024-01-01", "text": f"Posting {n}\n\n  with\u00a0text\u2019s \ufb01ne"}
+        if n % 997 == 0:
+            row["text"] = " \n "
+        if n % 1499 == 0:
+            row["date"] = f"day {n}"
+        lines.append(json.dumps(row))
+        if n % 997 == 0:
+            expected.append((f"line {len(lines)}", "no text"))
+        if n % 1499 == 0:
+            expected.append((f"line {len(lines)}", f"unparseable date day {n}"))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with store.opened(db) as con:
+        result = import_file(con, ImportSpec(path), SEEN)
+        assert result.bad == expected and result.rows == 5000 and result.stats.new == 5000 - len(expected)
+        text = con.execute("SELECT text FROM postings WHERE external_id = 'r12'").fetchall()[0][0]
+    assert text == "Posting 12\nwith text’s fine" == normalize("Posting 12\n\n  with\u00a0text\u2019s \ufb01ne")
+
+
+def test_parquet_in_small_batches_reports_bad_rows_across_them(tmp_path):
+    path, db = tmp_path / "in.parquet", tmp_path / "j.duckdb"
+    write_parquet(path, ROWS)
+    with store.opened(db) as con:
+        result = import_file(con, ImportSpec(path, id_col="id"), SEEN, batch_rows=2)
+    assert (result.rows, result.stats.new, result.bad_count) == (6, 3, 3)
+    assert [where for where, _ in result.bad] == BAD_PLACES["parquet"]
+
