@@ -11,6 +11,10 @@ tags, which the scrapers' parser avoids).
 CSV and JSON Lines are read in one scan straight into the merge, in one transaction (an interrupted
 import leaves nothing behind); DuckDB spills to disk past the memory limit. Parquet, whose row groups
 can be read apart, is merged BATCH_ROWS records per transaction.
+
+Each imported posting's `url` is the file it came from (`file://...`). Importing another file whose ids
+are already stored under the same source is refused unless `replace` is set: two exports that number
+their rows from 1 would otherwise silently overwrite each other.
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ class ImportSpec:
     company_col: str = "company"
     title_col: str = "title"
     html: bool = False
+    replace: bool = False  # may replace postings of the same source imported from another file
 
 
 @dataclass
@@ -110,6 +115,8 @@ def _merge_batch(con: duckdb.DuckDBPyConnection, spec: ImportSpec, batch: str, p
         if bad_count:
             con.execute("DELETE FROM incoming WHERE reason IS NOT NULL")
         rows = int(con.execute("SELECT count(*) FROM incoming").fetchall()[0][0])
+        if not spec.replace:
+            _refuse_clash(con, spec)
         stats = merge_incoming(con, seen_at)
         con.execute("DROP TABLE incoming")
         con.commit()
@@ -191,7 +198,7 @@ def _build_incoming(con: duckdb.DuckDBPyConnection, spec: ImportSpec, checked: s
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE incoming AS
             SELECT {POSTING_ID_SQL} AS posting_id, source, board, external_id, company, title,
-                   '' AS location, '' AS url, text, '' AS boilerplate, posted_at, date_source,
+                   '' AS location, $origin AS url, text, '' AS boilerplate, posted_at, date_source,
                    '' AS raw, '' AS fingerprint, false AS seen_only, {CONTENT_HASH_SQL} AS content_hash,
                    record, if(reason IS NULL AND text = '', 'no text', reason) AS reason
             FROM (SELECT $source AS source, $source AS board, text, posted_at, company, title, record, reason,
@@ -202,13 +209,29 @@ def _build_incoming(con: duckdb.DuckDBPyConnection, spec: ImportSpec, checked: s
                                nullif(trim({normalized_sql('company')}), '') AS company,
                                coalesce({normalized_sql('title')}, '') AS title
                         FROM ({checked})))""",
-                    {**params, "source": spec.source, "date_source": f"import:{spec.date_col}"})
+                    {**params, "source": spec.source, "date_source": f"import:{spec.date_col}", "origin": _origin(spec.path)})
     finally:
         for name in ("jobtone_clean_text", UDF_NAME):
             try:
                 con.remove_function(name)
             except duckdb.Error:  # the transaction failed: the caller rolls back and reports that
                 pass
+
+
+def _origin(path: Path) -> str:
+    """Where an imported posting came from, kept as its `url`."""
+    return path.resolve().as_uri()
+
+
+def _refuse_clash(con: duckdb.DuckDBPyConnection, spec: ImportSpec) -> None:
+    """ConfigError if stored postings with the batch's ids came from elsewhere (another file, or a scrape);
+    postings imported before files were recorded (`url` empty) are not counted."""
+    count, other = con.execute("""
+        SELECT count(*), any_value(p.url) FROM incoming i JOIN postings p USING (posting_id)
+        WHERE p.url <> $origin AND p.url <> ''""", {"origin": _origin(spec.path)}).fetchall()[0]
+    if count:
+        raise ConfigError(f"{count} postings of {spec.path} have the ids of postings already stored under --source "
+                          f"{spec.source} from {other}; --replace overrides them, or choose another --source")
 
 
 # -- where bad rows are in the file (only computed for the few reported) ------------------------------

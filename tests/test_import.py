@@ -157,3 +157,24 @@ def test_parquet_in_small_batches_reports_bad_rows_across_them(tmp_path):
     assert (result.rows, result.stats.new, result.bad_count) == (6, 3, 3)
     assert [where for where, _ in result.bad] == BAD_PLACES["parquet"]
 
+
+def test_a_second_file_with_the_same_ids_is_refused_unless_replace(tmp_path):
+    first, second, db = tmp_path / "first.jsonl", tmp_path / "second.jsonl", tmp_path / "j.duckdb"
+    first.write_text(json.dumps({"id": "1", "date": "2024-01-01", "text": "First file's posting."}) + "\n")
+    second.write_text(json.dumps({"id": "1", "date": "2024-02-01", "text": "Another file's posting."}) + "\n"
+                      + json.dumps({"id": "2", "date": "2024-02-01", "text": "A new one."}) + "\n")
+    assert main(["--db", str(db), "import", str(first)], out=io.StringIO(), err=io.StringIO()) == 0
+    assert main(["--db", str(db), "import", str(first)], out=io.StringIO(), err=io.StringIO()) == 0  # same file
+    err = io.StringIO()
+    assert main(["--db", str(db), "import", str(second)], out=io.StringIO(), err=err) == 2
+    message = err.getvalue().strip()
+    assert "\n" not in message and "--replace" in message and first.name in message
+    assert [(r[3], r[6]) for r in stored(db)] == [("1", "First file's posting.")]  # nothing of the second file
+    err = io.StringIO()
+    assert main(["--db", str(db), "import", str(second), "--replace"], out=io.StringIO(), err=err) == 0
+    assert "2 rows; 1 new, 1 updated" in err.getvalue()
+    with store.opened(db, read_only=True) as con:
+        assert con.execute("SELECT external_id, url FROM postings ORDER BY 1").fetchall() == [
+            ("1", second.resolve().as_uri()), ("2", second.resolve().as_uri())]
+    # under another --source the same ids are other postings
+    assert main(["--db", str(db), "import", str(first), "--source", "old"], out=io.StringIO(), err=io.StringIO()) == 0
