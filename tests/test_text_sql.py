@@ -98,3 +98,17 @@ def test_whitespace_sql_alone(con):
     texts = [" a  b \n\n c\t\r\nd\u00a0 e ", "tidy\ntext", "\n"]
     rows = [con.execute(f"SELECT {text_sql.whitespace_sql('$t')}", {"t": t}).fetchall()[0][0] for t in texts]
     assert rows == [normalize(t) for t in texts]
+
+
+def test_generated_realistic_postings(con):
+    """The benchmark generator's texts (ligatures, NBSP, mojibake, CR/LF included) normalise the same."""
+    import importlib.util
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "realistic_corpus.py"
+    spec = importlib.util.spec_from_file_location("realistic_corpus", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    texts = [row["text"] for row in module.postings(2000, seed=7)]
+    stats = module.char_stats(texts)
+    assert all(stats[kind] != "0.0%" for kind in ("no-break space", "ligature", "mojibake", "blank line"))
+    out, calls = sql_normalized(con, texts)
+    assert out == [normalize(t) for t in texts] and 0 < calls < len(texts) * 0.15
