@@ -29,13 +29,13 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analysis.charts import write_charts  # noqa: E402
-from analysis.importer import ImportSpec, import_file  # noqa: E402
 from analysis.lexicon import load_lexicon, parse_lexicon  # noqa: E402
 from analysis.pipeline import analyse  # noqa: E402
 from analysis.publish import chart_meta, chart_series  # noqa: E402
 from analysis.report import write_report  # noqa: E402
 from analysis.trends import TrendQuery  # noqa: E402
 from scraper import store  # noqa: E402
+from scraper.file_import import ImportSpec, import_file  # noqa: E402
 
 CHUNK = 100_000
 FAMILIES = (("boards", "greenhouse"), ("hn", "hn"))

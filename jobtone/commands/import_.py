@@ -16,10 +16,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from analysis.importer import ImportSpec, import_file
 from jobtone.context import Context
 from jobtone.exitcodes import ExitCode
 from scraper import store
+from scraper.file_import import ImportSpec, import_file
 
 NAME = "import"
 

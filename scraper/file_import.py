@@ -32,7 +32,7 @@ import duckdb
 from analysis.pipeline import limit_memory
 from scraper.errors import ConfigError, JobtoneError
 from scraper.posting import CONTENT_HASH_SQL, POSTING_ID_SQL
-from scraper.sql import sql_string
+from scraper.sql import sql_string, transaction
 from scraper.store import LoadStats, merge_incoming
 from scraper.text import html_to_text, normalize
 from scraper.text_sql import UDF_NAME, normalized_sql
@@ -147,8 +147,7 @@ def _merge_batch(con: duckdb.DuckDBPyConnection, spec: ImportSpec, batch: str, p
                  seen_at: datetime, report: int) -> tuple[int, int, list[tuple[int, str]], LoadStats]:
     """One transaction: the batch's good rows merged; returns (good rows, bad rows, the first `report` bad
     rows as (record, reason), load stats)."""
-    con.begin()
-    try:
+    with transaction(con):  # a full disk is a StorageError naming the file, never "cannot rollback"
         _build_incoming(con, spec, batch, params)
         bad_count = int(con.execute("SELECT count(*) FROM incoming WHERE reason IS NOT NULL").fetchall()[0][0])
         bad = con.execute("SELECT record, reason FROM incoming WHERE reason IS NOT NULL ORDER BY record LIMIT ?",
@@ -160,10 +159,6 @@ def _merge_batch(con: duckdb.DuckDBPyConnection, spec: ImportSpec, batch: str, p
             _refuse_clash(con, spec)
         stats = merge_incoming(con, seen_at)
         con.execute("DROP TABLE incoming")
-        con.commit()
-    except Exception:
-        con.rollback()
-        raise
     return rows, bad_count, bad, stats
 
 
