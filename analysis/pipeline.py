@@ -23,11 +23,9 @@ from analysis.lines import ensure_schema
 from analysis.match import Scanned, build_scanner, scan
 from scraper.dates import utcnow
 from scraper.sql import temp_tables, transaction
+from scraper.store import limit_memory
 
 KEEP_KEYS = 3
-# DuckDB caches data pages up to its memory limit (80% of RAM by default) and holds temp tables in memory
-# until then: analysis and import run under this limit instead, spilling to <db>.tmp beyond it.
-MEMORY_LIMIT = "2GB"
 # Matching a fifth of the postings or fewer, their texts are copied out first (see _texts_to_match).
 STAGE_FRACTION = 0.2
 log = logging.getLogger("jobtone")
@@ -93,11 +91,6 @@ def _texts_to_match(con: duckdb.DuckDBPyConnection, ids_sql: str) -> Iterator[st
                         SELECT posting_id, content_hash, text, boilerplate, words FROM postings
                         WHERE rowid >= {int(first)} AND posting_id IN ({ids_sql})""")
         yield "staged_texts"
-
-
-def limit_memory(con: duckdb.DuckDBPyConnection) -> None:
-    """Bound DuckDB's memory on this connection (see MEMORY_LIMIT)."""
-    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
 
 
 def _rematch(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, key: str, include_boilerplate: bool,

@@ -29,11 +29,10 @@ from pathlib import Path
 
 import duckdb
 
-from analysis.pipeline import limit_memory
 from scraper.errors import ConfigError, JobtoneError
 from scraper.posting import CONTENT_HASH_SQL, POSTING_ID_SQL
 from scraper.sql import sql_string, transaction
-from scraper.store import LoadStats, merge_incoming
+from scraper.store import LoadStats, limit_memory, merge_incoming
 from scraper.text import html_to_text, normalize
 from scraper.text_sql import UDF_NAME, normalized_sql
 

@@ -57,6 +57,9 @@ CONNECTION_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_exte
 # Per posting, at most this many characters of text (and of boilerplate) are stored; a longer one is cut
 # and ends with TRUNCATED_NOTE. About 300 typical postings: no real posting comes near it.
 MAX_TEXT_CHARS = 1_000_000
+# DuckDB caches data pages up to its memory limit (80% of RAM by default) and holds temp tables in memory
+# until then: analysis and import run under this limit instead, spilling to <db>.tmp beyond it.
+MEMORY_LIMIT = "2GB"
 TRUNCATED_NOTE = f"\n[jobtone: text cut at {MAX_TEXT_CHARS:,} characters]"
 # Posting dates before this, or more than MAX_DAYS_AHEAD after the load (latest_plausible), are implausible:
 # the posting is stored without a date (its `raw` keeps what the source said) and the load counts it.
@@ -137,6 +140,11 @@ def _remove_spill_files(path: Path) -> None:
     for spill in path.with_name(path.name + ".tmp").glob("*"):
         if spill.is_file():
             spill.unlink(missing_ok=True)
+
+
+def limit_memory(con: duckdb.DuckDBPyConnection) -> None:
+    """Bound DuckDB's memory on this connection (see MEMORY_LIMIT): for the heavy work, analysis and import."""
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
 
 
 @contextmanager
