@@ -1,12 +1,20 @@
-"""A scrape: fetch boards in parallel (politely per host), stage each board's postings, load each batch
-in a short write, and record the run. One failing board never stops the others."""
+"""A scrape: fetch boards in parallel (politely per host), stage each board's postings, load the staged
+batches in short writes, and record the run. One failing board never stops the others.
+
+At thousands of boards: each host gets at most its concurrency's worth of boards at a time while hosts run in
+parallel (so no worker waits on a busy host's gate while another host idles), the boards visited longest ago
+go first (`board_visits`), a run may stop starting boards at a deadline (`[run] max_minutes`), and the
+main thread loads every board finished meanwhile in one transaction (every FLUSH_SECONDS or FLUSH_BOARDS).
+"""
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -14,7 +22,7 @@ from urllib.parse import urlsplit
 
 import duckdb
 
-from scraper import store
+from scraper import discovery_store, store
 from scraper.config import Config
 from scraper.dates import utcnow
 from scraper.errors import DatabaseLocked, FetchError, JobtoneError, NotFound
@@ -26,6 +34,9 @@ from scraper.staging import Batch, Staging
 log = logging.getLogger(__name__)
 
 MAX_ERROR = 2000  # characters of an outcome's error text kept (a board may skip many records)
+FLUSH_SECONDS = 0.5  # finished boards are loaded together at least this often...
+FLUSH_BOARDS = 200  # ...or once this many have finished
+MAX_WORKERS = 64  # threads, however many hosts' concurrency adds up to
 
 # What the store holds for detail-per-posting sources: (source, board) -> external_id -> fingerprint
 StoredFingerprints = Mapping[tuple[str, str], Mapping[str, str]]
@@ -60,6 +71,8 @@ class RunSummary:
     ended_at: datetime
     outcomes: tuple[BoardOutcome, ...]
     locked_by: str = ""
+    left: int = 0  # boards not started before the run's deadline: they go first next run
+    write_seconds: float = 0.0  # spent loading postings into the database
 
     @property
     def failures(self) -> int:
@@ -86,27 +99,40 @@ class Loader:
         self.wait = config.lock_wait
         self.staging = staging
         self.locked_by = ""
+        self.write_seconds = 0.0  # in load_many, opening the file included
 
     def load(self, batch: Batch, wait: float | None = None) -> store.LoadStats | None:
         """Load one batch; None (and the batch stays staged) when the database stays locked."""
         return self.load_many([batch], wait)[0]
 
-    def load_many(self, batches: Sequence[Batch], wait: float | None = None) -> list[store.LoadStats | None]:
-        """Load batches in one opening of the file (each in its own transaction); None for each batch left
-        staged because the database stayed locked."""
-        if not batches or (self.locked_by and wait is None):
+    def load_many(self, batches: Sequence[Batch], wait: float | None = None,
+                  visits: Sequence[BoardOutcome] = ()) -> list[store.LoadStats | None]:
+        """Load batches in one transaction (and note the boards of `visits` as visited); None for each batch
+        left staged because the database stayed locked."""
+        if not (batches or visits) or (self.locked_by and wait is None):
             return [None] * len(batches)  # waited once already this run; the final flush tries again
-        loaded: list[store.LoadStats | None] = []
+        began = time.perf_counter()
         try:
             with store.opened(self.db_path, wait=self.wait if wait is None else wait) as con:
-                for batch in batches:
-                    complete = [(batch.source, batch.board)] if batch.complete else []
-                    loaded.append(store.load_jsonl(con, self.staging.path(batch), batch.seen_at, complete))
-                    self.staging.done(batch)
+                began = time.perf_counter()  # the wait for a lock is not writing
+                loaded: list[store.LoadStats | None] = list(load_batches(con, self.staging, batches))
+                discovery_store.record_visits(con, [(o.source, o.board, o.started_at) for o in visits])
+            self.write_seconds += time.perf_counter() - began
         except DatabaseLocked as exc:
             self.locked_by = exc.holder
             log.warning("database locked by %s: %d batch(es) stay staged in %s", exc.holder, len(batches), self.staging.dir)
-        return loaded + [None] * (len(batches) - len(loaded))
+            return [None] * len(batches)
+        for batch in batches:
+            self.staging.done(batch)  # committed: a crash before this line only loads them again (harmless)
+        return loaded
+
+    def last_visits(self) -> Mapping[tuple[str, str], datetime]:
+        """When each board was last fetched; empty when the database is busy or new."""
+        try:
+            with store.opened(self.db_path, wait=0) as con:
+                return discovery_store.last_visits(con)
+        except DatabaseLocked:
+            return {}
 
     def flush(self, wait: float | None = None) -> store.LoadStats:
         """Load every pending batch and run record, oldest first (earlier runs' leftovers included)."""
@@ -153,8 +179,10 @@ class Loader:
 
 def scrape(config: Config, boards: Iterable[Board], *, command: str = "scrape",
            now: Callable[[], datetime] = utcnow, on_done: Callable[[BoardOutcome], None] = lambda o: None,
-           workers: int = 8) -> RunSummary:
-    """Fetch, stage and load every board; return what happened (also recorded in `runs`/`board_runs`)."""
+           workers: int | None = None, until: datetime | None = None) -> RunSummary:
+    """Fetch, stage and load every board, those visited longest ago first; after `until` (by `now()`) no
+    board is started (at least one is), the rest go first next run. Returns what happened (also recorded
+    in `runs`/`board_runs`). `workers` defaults to the hosts' concurrency added up (at most MAX_WORKERS)."""
     boards = list(boards)
     run_id, started = uuid.uuid4().hex[:12], now()
     staging = Staging(config.db_path)
@@ -163,29 +191,132 @@ def scrape(config: Config, boards: Iterable[Board], *, command: str = "scrape",
     loader.flush(wait=0)  # earlier runs' staged batches first, if the database is free right now
     loader.mark_running(RunSummary(run_id, command, started, started, ()))
     fingerprints = loader.stored_fingerprints()
+    turns = HostTurns(config, in_turn(boards, loader.last_visits()))
     client = polite_client(config, boards)
-    outcomes = []
+    outcomes: list[BoardOutcome] = []
+
+    def fetch(board: Board) -> tuple[BoardOutcome, Batch | None]:
+        return fetch_board(client, config, board, staging, started, run_id, fingerprints)
+
+    def finished(results: list[tuple[BoardOutcome, Batch | None]]) -> None:
+        for outcome in load_finished(loader, results):
+            outcomes.append(outcome)
+            on_done(outcome)
+
     try:
-        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(boards)))) as pool:
-            waiting = {pool.submit(fetch_board, client, config, board, staging, started, run_id, fingerprints)
-                       for board in boards}
-            while waiting:
-                # Load every board fetched meanwhile in one opening of the database.
-                done, waiting = wait(waiting, return_when=FIRST_COMPLETED)
-                results = [future.result() for future in done]
-                batches = [batch for _, batch in results if batch is not None]
-                stats = iter(loader.load_many(batches))
-                for outcome, batch in results:
-                    outcome = outcome if batch is None else _with_stats(outcome, next(stats))
-                    outcomes.append(outcome)
-                    on_done(outcome)
+        with ThreadPoolExecutor(max_workers=workers or turns.workers()) as pool:
+            _drive(pool, turns, fetch, finished, lambda: until is not None and now() >= until)
     finally:
         client.close()
+    if turns.left():
+        log.warning("time budget reached: %d board(s) not started, they go first next run", turns.left())
     if loader.locked_by:
         loader.flush()  # one last wait for the lock before giving up until the next run
-    summary = RunSummary(run_id, command, started, now(), tuple(outcomes), loader.locked_by)
+    summary = RunSummary(run_id, command, started, now(), tuple(outcomes), loader.locked_by, turns.left(),
+                         loader.write_seconds)
     loader.record(summary)
     return summary
+
+
+def _drive(pool: ThreadPoolExecutor, turns: HostTurns, fetch: Callable[[Board], tuple[BoardOutcome, Batch | None]],
+           finished: Callable[[list[tuple[BoardOutcome, Batch | None]]], None], out_of_time: Callable[[], bool]) -> None:
+    """Keep every host busy up to its concurrency until the boards (or the time) run out; hand what finished
+    to `finished` in groups, every FLUSH_SECONDS or FLUSH_BOARDS, so the database is written in few transactions."""
+    running: dict[Future[tuple[BoardOutcome, Batch | None]], str] = {}
+
+    def start_more() -> None:
+        for host, board in turns.take(out_of_time):
+            running[pool.submit(fetch, board)] = host
+
+    ready: list[tuple[BoardOutcome, Batch | None]] = []
+    last_flush = time.monotonic()
+    start_more()
+    while running:
+        done, _ = wait(running, timeout=max(0.0, last_flush + FLUSH_SECONDS - time.monotonic()),
+                       return_when=FIRST_COMPLETED)
+        for future in done:
+            turns.release(running.pop(future))
+            ready.append(future.result())
+        start_more()  # hosts stay busy while the main thread writes the database
+        if ready and (len(ready) >= FLUSH_BOARDS or time.monotonic() - last_flush >= FLUSH_SECONDS):
+            finished(ready)
+            ready, last_flush = [], time.monotonic()
+    if ready:
+        finished(ready)
+
+
+def load_finished(loader: Loader, results: Sequence[tuple[BoardOutcome, Batch | None]]) -> list[BoardOutcome]:
+    """Load the finished boards' batches in one transaction; their outcomes with what the load did (a batch
+    left staged keeps the outcome `staged`)."""
+    batches = [batch for _, batch in results if batch is not None]
+    stats = iter(loader.load_many(batches, visits=[outcome for outcome, _ in results]))
+    return [outcome if batch is None else _with_stats(outcome, next(stats)) for outcome, batch in results]
+
+
+def in_turn(boards: Sequence[Board], visits: Mapping[tuple[str, str], datetime]) -> list[Board]:
+    """Boards never visited first, then those visited longest ago; otherwise in the given order."""
+    def key(board: Board) -> tuple[bool, datetime]:
+        visited = visits.get((board.ats, board.token))
+        return visited is not None, visited or datetime.min
+    return sorted(boards, key=key)
+
+
+class HostTurns:
+    """The boards waiting, per host, handed out so that no host has more boards in flight than its concurrency
+    and hosts take turns (round robin)."""
+
+    def __init__(self, config: Config, boards: Sequence[Board]) -> None:
+        self.waiting: dict[str, deque[Board]] = {}
+        self.limit: dict[str, int] = {}
+        self.busy: dict[str, int] = {}
+        for board in boards:
+            host = board_host(config, board)
+            self.waiting.setdefault(host, deque()).append(board)
+            self.limit.setdefault(host, host_concurrency(config, board, host))
+            self.busy.setdefault(host, 0)
+        self.ready = deque(self.waiting)  # hosts with a board waiting and a free slot
+        self.given = 0
+        self.stopped = False
+
+    def workers(self) -> int:
+        """Threads enough for every host's concurrency at once, within MAX_WORKERS."""
+        return max(1, min(MAX_WORKERS, sum(self.limit.values())))
+
+    def take(self, stop: Callable[[], bool]) -> Iterator[tuple[str, Board]]:
+        """(host, board) for every free slot; none once `stop()` says so (but the first board always goes)."""
+        while self.ready and not self.stopped:
+            if self.given and stop():
+                self.stopped = True
+                return
+            host = self.ready.popleft()
+            self.busy[host] += 1
+            board = self.waiting[host].popleft()
+            if self.waiting[host] and self.busy[host] < self.limit[host]:
+                self.ready.append(host)
+            self.given += 1
+            yield host, board
+
+    def release(self, host: str) -> None:
+        """A board of `host` finished: its slot is free again."""
+        self.busy[host] -= 1
+        if self.waiting[host] and host not in self.ready:
+            self.ready.append(host)
+
+    def left(self) -> int:
+        return sum(len(waiting) for waiting in self.waiting.values())
+
+
+def board_host(config: Config, board: Board) -> str:
+    """The host a board's requests go to (its own key when the host is only known once fetched, as Workday's)."""
+    root = board.token if board.ats == "page" else config.api_root(board.ats)
+    host = urlsplit(root.replace("{token}", board.token)).netloc
+    return board.key if not host or "{" in host else host
+
+
+def host_concurrency(config: Config, board: Board, host: str) -> int:
+    """How many requests at once the host allows: the user's [http.hosts] entry, else the source's own, else [http]."""
+    source_limit = getattr(get_source(board.ats), "HOST_LIMIT", None)
+    return (config.http.host_limits.get(host) or source_limit or config.http.default_limit).concurrency
 
 
 def polite_client(config: Config, boards: Iterable[Board]) -> Client:
@@ -247,15 +378,91 @@ def _with_stats(outcome: BoardOutcome, stats: store.LoadStats | None) -> BoardOu
     return replace(outcome, status="ok", new=stats.new, updated=stats.updated, removed=stats.removed)
 
 
+def load_batches(con: duckdb.DuckDBPyConnection, staging: Staging, batches: Sequence[Batch]) -> list[store.LoadStats]:
+    """Load staged batches in one transaction: all the batches seen at one time are read by one `read_json` and
+    merged by one `store.merge_incoming` (a board's batches from two runs, in order). Per board, what the
+    merge does is counted first (`board_stats`), so each board's outcome says as much as a load of its own."""
+    if not batches:
+        return []
+    con.begin()
+    try:
+        stats = [s for group in _groups(batches) for s in _load_group(con, staging, group)]
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return stats
+
+
+def _groups(batches: Sequence[Batch]) -> Iterator[list[Batch]]:
+    """Runs of batches seen at the same time, no board twice in one."""
+    group: list[Batch] = []
+    for batch in batches:
+        if group and (batch.seen_at != group[0].seen_at or any(b.source == batch.source and b.board == batch.board
+                                                               for b in group)):
+            yield group
+            group = []
+        group.append(batch)
+    if group:
+        yield group
+
+
+def _load_group(con: duckdb.DuckDBPyConnection, staging: Staging, group: list[Batch]) -> list[store.LoadStats]:
+    columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in store.INCOMING_COLUMNS.items()) + "}"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE incoming AS
+                    SELECT * FROM read_json($files, format = 'newline_delimited', columns = {columns},
+                                            maximum_object_size = 268435456)""",
+                {"files": [str(staging.path(batch)) for batch in group]})
+    seen_at = group[0].seen_at
+    complete = [(b.source, b.board) for b in group if b.complete]
+    per_board = board_stats(con, seen_at, complete)
+    merged = store.merge_incoming(con, seen_at, complete)
+    counted = sum(per_board.values(), store.LoadStats())
+    if (counted.new, counted.updated, counted.removed) != (merged.new, merged.updated, merged.removed):
+        log.warning("per-board counts %s differ from the load's %s", counted, merged)  # the counts only, never the data
+    con.execute("DROP TABLE incoming")
+    return [per_board.get((b.source, b.board), store.LoadStats()) for b in group]
+
+
+def board_stats(con: duckdb.DuckDBPyConnection, seen_at: datetime,
+                complete: Sequence[tuple[str, str]]) -> dict[tuple[str, str], store.LoadStats]:
+    """What `store.merge_incoming(con, seen_at, complete)` will count, per (source, board) of `incoming`: run
+    before it, in the same transaction (its triage and its removal rule, grouped by board)."""
+    rows = con.execute("""
+        SELECT i.source, i.board, count(*), count(*) FILTER (WHERE p.posting_id IS NULL),
+               count(*) FILTER (WHERE p.posting_id IS NOT NULL AND NOT i.seen_only AND i.content_hash <> p.content_hash)
+        FROM (SELECT * FROM incoming QUALIFY row_number() OVER (PARTITION BY posting_id ORDER BY seen_only) = 1) i
+        LEFT JOIN postings p USING (posting_id) GROUP BY ALL""").fetchall()
+    stats = {(source, board): store.LoadStats(n, new, updated, n - new - updated) for source, board, n, new, updated in rows}
+    if complete:
+        removed = con.execute("""
+            SELECT p.source, p.board, count(*) FROM postings p
+            JOIN (SELECT unnest($boards) AS b) c ON p.source = c.b[1] AND p.board = c.b[2]
+            WHERE p.removed_at IS NULL AND p.last_seen_at < $seen
+              AND p.posting_id NOT IN (SELECT posting_id FROM incoming)
+            GROUP BY ALL""", {"boards": [list(b) for b in complete], "seen": seen_at}).fetchall()
+        for source, board, n in removed:
+            stats[source, board] = replace(stats.get((source, board), store.LoadStats()), removed=n)
+    return stats
+
+
 def run_record(summary: RunSummary) -> dict[str, Any]:
     """The `runs` row and `board_runs` rows of a run, as written (or staged while the database is locked)."""
     run = {"run_id": summary.run_id, "command": summary.command, "started_at": summary.started_at,
            "ended_at": summary.ended_at, "status": summary.status, "fetched": summary.total("fetched"),
            "new": summary.total("new"), "updated": summary.total("updated"), "removed": summary.total("removed"),
-           "failures": summary.failures, "error": f"database locked by {summary.locked_by}" if summary.locked_by else ""}
+           "failures": summary.failures, "error": run_error(summary)}
     # board_runs has no `skipped` column (yet): the count and ids are in `error`
     boards = [{"run_id": summary.run_id, **{k: v for k, v in asdict(o).items() if k != "skipped"}} for o in summary.outcomes]
     return {"run_id": summary.run_id, "run": run, "boards": boards}
+
+
+def run_error(summary: RunSummary) -> str:
+    """The run's note for `jobtone runs`: who held the database, and the boards the time budget left."""
+    notes = [f"database locked by {summary.locked_by}"] if summary.locked_by else []
+    if summary.left:
+        notes.append(f"time budget reached: {summary.left} board(s) left for the next run")
+    return "; ".join(notes)
 
 
 def write_run_record(con: duckdb.DuckDBPyConnection, record: dict[str, Any]) -> None:
@@ -268,3 +475,5 @@ def write_run_record(con: duckdb.DuckDBPyConnection, record: dict[str, Any]) -> 
         columns = list(boards[0])
         con.executemany(f"INSERT INTO board_runs ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
                         [[b[c] for c in columns] for b in boards])
+        # the run's boards were visited, even when the database was locked while they were fetched
+        discovery_store.record_visits(con, [(b["source"], b["board"], b["started_at"]) for b in boards])
