@@ -229,18 +229,20 @@ def _drive(pool: ThreadPoolExecutor, turns: HostTurns, fetch: Callable[[Board], 
             running[pool.submit(fetch, board)] = host
 
     ready: list[tuple[BoardOutcome, Batch | None]] = []
-    last_flush = time.monotonic()
+    oldest = 0.0  # when the first board in `ready` finished
     start_more()
     while running:
-        done, _ = wait(running, timeout=max(0.0, last_flush + FLUSH_SECONDS - time.monotonic()),
-                       return_when=FIRST_COMPLETED)
+        timeout = max(0.0, oldest + FLUSH_SECONDS - time.monotonic()) if ready else None
+        done, _ = wait(running, timeout=timeout, return_when=FIRST_COMPLETED)
+        if done and not ready:
+            oldest = time.monotonic()
         for future in done:
             turns.release(running.pop(future))
             ready.append(future.result())
         start_more()  # hosts stay busy while the main thread writes the database
-        if ready and (len(ready) >= FLUSH_BOARDS or time.monotonic() - last_flush >= FLUSH_SECONDS):
+        if ready and (len(ready) >= FLUSH_BOARDS or time.monotonic() - oldest >= FLUSH_SECONDS):
             finished(ready)
-            ready, last_flush = [], time.monotonic()
+            ready = []
     if ready:
         finished(ready)
 
@@ -397,12 +399,13 @@ def load_batches(con: duckdb.DuckDBPyConnection, staging: Staging, batches: Sequ
 def _groups(batches: Sequence[Batch]) -> Iterator[list[Batch]]:
     """Runs of batches seen at the same time, no board twice in one."""
     group: list[Batch] = []
+    boards: set[tuple[str, str]] = set()
     for batch in batches:
-        if group and (batch.seen_at != group[0].seen_at or any(b.source == batch.source and b.board == batch.board
-                                                               for b in group)):
+        if group and (batch.seen_at != group[0].seen_at or (batch.source, batch.board) in boards):
             yield group
-            group = []
+            group, boards = [], set()
         group.append(batch)
+        boards.add((batch.source, batch.board))
     if group:
         yield group
 
