@@ -12,8 +12,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
@@ -23,9 +22,11 @@ from urllib.parse import urlsplit
 import duckdb
 
 from scraper import discovery_store, store
+from scraper.batch_load import load_batches
 from scraper.config import Config
 from scraper.dates import utcnow
 from scraper.errors import DatabaseLocked, FetchError, JobtoneError, NotFound
+from scraper.host_turns import HostTurns, in_turn
 from scraper.http import Client
 from scraper.sources import Board, FetchContext, collect, get_source
 from scraper.sources.base import Skipped
@@ -36,7 +37,6 @@ log = logging.getLogger(__name__)
 MAX_ERROR = 2000  # characters of an outcome's error text kept (a board may skip many records)
 FLUSH_SECONDS = 0.5  # finished boards are loaded together at least this often...
 FLUSH_BOARDS = 200  # ...or once this many have finished
-MAX_WORKERS = 64  # threads, however many hosts' concurrency adds up to
 
 # What the store holds for detail-per-posting sources: (source, board) -> external_id -> fingerprint
 StoredFingerprints = Mapping[tuple[str, str], Mapping[str, str]]
@@ -92,14 +92,14 @@ class RunSummary:
 
 
 class Loader:
-    """Loads staged batches into the database, holding the file only for one batch at a time."""
+    """Loads staged batches into the database, holding the file only for one group of batches at a time."""
 
     def __init__(self, config: Config, staging: Staging) -> None:
         self.db_path = config.db_path
         self.wait = config.lock_wait
         self.staging = staging
         self.locked_by = ""
-        self.write_seconds = 0.0  # in load_many, opening the file included
+        self.write_seconds = 0.0  # in load_many, opening and closing the file included
 
     def load(self, batch: Batch, wait: float | None = None) -> store.LoadStats | None:
         """Load one batch; None (and the batch stays staged) when the database stays locked."""
@@ -114,7 +114,6 @@ class Loader:
         began = time.perf_counter()
         try:
             with store.opened(self.db_path, wait=self.wait if wait is None else wait) as con:
-                began = time.perf_counter()  # the wait for a lock is not writing
                 loaded: list[store.LoadStats | None] = list(load_batches(con, self.staging, batches))
                 discovery_store.record_visits(con, [(o.source, o.board, o.started_at) for o in visits])
             self.write_seconds += time.perf_counter() - began
@@ -255,72 +254,6 @@ def load_finished(loader: Loader, results: Sequence[tuple[BoardOutcome, Batch | 
     return [outcome if batch is None else _with_stats(outcome, next(stats)) for outcome, batch in results]
 
 
-def in_turn(boards: Sequence[Board], visits: Mapping[tuple[str, str], datetime]) -> list[Board]:
-    """Boards never visited first, then those visited longest ago; otherwise in the given order."""
-    def key(board: Board) -> tuple[bool, datetime]:
-        visited = visits.get((board.ats, board.token))
-        return visited is not None, visited or datetime.min
-    return sorted(boards, key=key)
-
-
-class HostTurns:
-    """The boards waiting, per host, handed out so that no host has more boards in flight than its concurrency
-    and hosts take turns (round robin)."""
-
-    def __init__(self, config: Config, boards: Sequence[Board]) -> None:
-        self.waiting: dict[str, deque[Board]] = {}
-        self.limit: dict[str, int] = {}
-        self.busy: dict[str, int] = {}
-        for board in boards:
-            host = board_host(config, board)
-            self.waiting.setdefault(host, deque()).append(board)
-            self.limit.setdefault(host, host_concurrency(config, board, host))
-            self.busy.setdefault(host, 0)
-        self.ready = deque(self.waiting)  # hosts with a board waiting and a free slot
-        self.given = 0
-        self.stopped = False
-
-    def workers(self) -> int:
-        """Threads enough for every host's concurrency at once, within MAX_WORKERS."""
-        return max(1, min(MAX_WORKERS, sum(self.limit.values())))
-
-    def take(self, stop: Callable[[], bool]) -> Iterator[tuple[str, Board]]:
-        """(host, board) for every free slot; none once `stop()` says so (but the first board always goes)."""
-        while self.ready and not self.stopped:
-            if self.given and stop():
-                self.stopped = True
-                return
-            host = self.ready.popleft()
-            self.busy[host] += 1
-            board = self.waiting[host].popleft()
-            if self.waiting[host] and self.busy[host] < self.limit[host]:
-                self.ready.append(host)
-            self.given += 1
-            yield host, board
-
-    def release(self, host: str) -> None:
-        """A board of `host` finished: its slot is free again."""
-        self.busy[host] -= 1
-        if self.waiting[host] and host not in self.ready:
-            self.ready.append(host)
-
-    def left(self) -> int:
-        return sum(len(waiting) for waiting in self.waiting.values())
-
-
-def board_host(config: Config, board: Board) -> str:
-    """The host a board's requests go to (its own key when the host is only known once fetched, as Workday's)."""
-    root = board.token if board.ats == "page" else config.api_root(board.ats)
-    host = urlsplit(root.replace("{token}", board.token)).netloc
-    return board.key if not host or "{" in host else host
-
-
-def host_concurrency(config: Config, board: Board, host: str) -> int:
-    """How many requests at once the host allows: the user's [http.hosts] entry, else the source's own, else [http]."""
-    source_limit = getattr(get_source(board.ats), "HOST_LIMIT", None)
-    return (config.http.host_limits.get(host) or source_limit or config.http.default_limit).concurrency
-
-
 def polite_client(config: Config, boards: Iterable[Board]) -> Client:
     """A client with each used source's own host limit (users' [http.hosts] entries win)."""
     client = Client(config.http)
@@ -378,75 +311,6 @@ def _with_stats(outcome: BoardOutcome, stats: store.LoadStats | None) -> BoardOu
     if stats is None:
         return outcome  # stays "staged": loaded by the next run
     return replace(outcome, status="ok", new=stats.new, updated=stats.updated, removed=stats.removed)
-
-
-def load_batches(con: duckdb.DuckDBPyConnection, staging: Staging, batches: Sequence[Batch]) -> list[store.LoadStats]:
-    """Load staged batches in one transaction: all the batches seen at one time are read by one `read_json` and
-    merged by one `store.merge_incoming` (a board's batches from two runs, in order). Per board, what the
-    merge does is counted first (`board_stats`), so each board's outcome says as much as a load of its own."""
-    if not batches:
-        return []
-    con.begin()
-    try:
-        stats = [s for group in _groups(batches) for s in _load_group(con, staging, group)]
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
-    return stats
-
-
-def _groups(batches: Sequence[Batch]) -> Iterator[list[Batch]]:
-    """Runs of batches seen at the same time, no board twice in one."""
-    group: list[Batch] = []
-    boards: set[tuple[str, str]] = set()
-    for batch in batches:
-        if group and (batch.seen_at != group[0].seen_at or (batch.source, batch.board) in boards):
-            yield group
-            group, boards = [], set()
-        group.append(batch)
-        boards.add((batch.source, batch.board))
-    if group:
-        yield group
-
-
-def _load_group(con: duckdb.DuckDBPyConnection, staging: Staging, group: list[Batch]) -> list[store.LoadStats]:
-    columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in store.INCOMING_COLUMNS.items()) + "}"
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE incoming AS
-                    SELECT * FROM read_json($files, format = 'newline_delimited', columns = {columns},
-                                            maximum_object_size = 268435456)""",
-                {"files": [str(staging.path(batch)) for batch in group]})
-    seen_at = group[0].seen_at
-    complete = [(b.source, b.board) for b in group if b.complete]
-    per_board = board_stats(con, seen_at, complete)
-    merged = store.merge_incoming(con, seen_at, complete)
-    counted = sum(per_board.values(), store.LoadStats())
-    if (counted.new, counted.updated, counted.removed) != (merged.new, merged.updated, merged.removed):
-        log.warning("per-board counts %s differ from the load's %s", counted, merged)  # the counts only, never the data
-    con.execute("DROP TABLE incoming")
-    return [per_board.get((b.source, b.board), store.LoadStats()) for b in group]
-
-
-def board_stats(con: duckdb.DuckDBPyConnection, seen_at: datetime,
-                complete: Sequence[tuple[str, str]]) -> dict[tuple[str, str], store.LoadStats]:
-    """What `store.merge_incoming(con, seen_at, complete)` will count, per (source, board) of `incoming`: run
-    before it, in the same transaction (its triage and its removal rule, grouped by board)."""
-    rows = con.execute("""
-        SELECT i.source, i.board, count(*), count(*) FILTER (WHERE p.posting_id IS NULL),
-               count(*) FILTER (WHERE p.posting_id IS NOT NULL AND NOT i.seen_only AND i.content_hash <> p.content_hash)
-        FROM (SELECT * FROM incoming QUALIFY row_number() OVER (PARTITION BY posting_id ORDER BY seen_only) = 1) i
-        LEFT JOIN postings p USING (posting_id) GROUP BY ALL""").fetchall()
-    stats = {(source, board): store.LoadStats(n, new, updated, n - new - updated) for source, board, n, new, updated in rows}
-    if complete:
-        removed = con.execute("""
-            SELECT p.source, p.board, count(*) FROM postings p
-            JOIN (SELECT unnest($boards) AS b) c ON p.source = c.b[1] AND p.board = c.b[2]
-            WHERE p.removed_at IS NULL AND p.last_seen_at < $seen
-              AND p.posting_id NOT IN (SELECT posting_id FROM incoming)
-            GROUP BY ALL""", {"boards": [list(b) for b in complete], "seen": seen_at}).fetchall()
-        for source, board, n in removed:
-            stats[source, board] = replace(stats.get((source, board), store.LoadStats()), removed=n)
-    return stats
 
 
 def run_record(summary: RunSummary) -> dict[str, Any]:

@@ -11,10 +11,12 @@ from jobtone import job
 from replay import Reply
 from scraper import discovery_store as ds
 from scraper import store
+from scraper.batch_load import load_batches
 from scraper.config import config_from_dict, load_config
 from scraper.errors import ConfigError
+from scraper.host_turns import HostTurns, in_turn
 from scraper.posting import Posting
-from scraper.scrape import HostTurns, Loader, in_turn, load_batches
+from scraper.scrape import Loader
 from scraper.sources import Board
 from scraper.staging import Staging
 
