@@ -2,8 +2,8 @@
 
 Two kinds: what the source marked (`postings.boilerplate`: Greenhouse intro/outro, Lever's EEO block...),
 and, for any source, paragraphs (lines of `postings.text`) repeated in at least half of one company's
-postings when it has 5 or more. The store hashes every posting's lines when it writes the posting
-(`posting_lines`; postings without a company have none). How many of a company's postings hold each line
+postings when it has 5 or more. Each posting's lines are hashed when the store writes it (analysis/lines.py,
+`posting_lines`; postings without a company have none). How many of a company's postings hold each line
 is kept for the lines in 3 or more postings (`company_line_counts`), recounting only the lines of postings
 that changed. So finding repeated lines is a lookup, and the text analysed is rebuilt only for postings
 that contain such a line. A posting's words are counted when it is stored (`postings.words`); only rebuilt
@@ -13,11 +13,19 @@ texts are counted again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import duckdb
 
-from scraper.posting import LINE_HASH, company_key_sql, words_sql
-from scraper.store import line_hash_tag, rehash_lines_sql
+from analysis.lines import (
+    LINE_HASH,
+    company_key_sql,
+    line_hash_tag,
+    rehash_all,
+)
+from scraper.posting import words_sql
+from scraper.sql import temp_tables
 
 log = logging.getLogger("jobtone")
 MIN_COMPANY_POSTINGS = 5
@@ -34,25 +42,28 @@ def refresh_lines(con: duckdb.DuckDBPyConnection) -> int:
         if tag:
             log.info("paragraph hashes were made by another DuckDB version (%s): hashing every posting's again",
                      tag[0][0])
-        con.execute(rehash_lines_sql())
+        rehash_all(con)
     batch_row = con.execute("SELECT value FROM analysis_meta WHERE key = 'line_batch'").fetchall()
     batch = int(batch_row[0][0]) if batch_row else 0
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE lines_todo AS
-        SELECT p.posting_id, p.content_hash, {company_key_sql('p.company')} AS company_key, s.company_key AS old_company_key
-        FROM postings p LEFT JOIN posting_line_state s USING (posting_id)
-        WHERE s.posting_id IS NULL OR s.content_hash <> p.content_hash
-           OR s.company_key IS DISTINCT FROM {company_key_sql('p.company')}""")
-    if con.execute("SELECT count(*) FROM lines_todo").fetchall()[0][0]:
-        batch += 1
-        _count_lines(con, batch)
-        con.execute("DELETE FROM analysis_meta WHERE key = 'line_batch'")
-        con.execute("INSERT INTO analysis_meta VALUES ('line_batch', ?)", [str(batch)])
-    con.execute("DROP TABLE lines_todo")
+    with temp_tables(con, "lines_todo"):
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE lines_todo AS
+            SELECT p.posting_id, p.content_hash, {company_key_sql('p.company')} AS company_key,
+                   s.company_key AS old_company_key
+            FROM postings p LEFT JOIN posting_line_state s USING (posting_id)
+            WHERE s.posting_id IS NULL OR s.content_hash <> p.content_hash
+               OR s.company_key IS DISTINCT FROM {company_key_sql('p.company')}""")
+        if con.execute("SELECT count(*) FROM lines_todo").fetchall()[0][0]:
+            batch += 1
+            with temp_tables(con, "touched"):
+                _count_lines(con, batch)
+            con.execute("DELETE FROM analysis_meta WHERE key = 'line_batch'")
+            con.execute("INSERT INTO analysis_meta VALUES ('line_batch', ?)", [str(batch)])
     return batch
 
 
 def _count_lines(con: duckdb.DuckDBPyConnection, batch: int) -> None:
+    """Recount the lines of `lines_todo`'s postings (into temp table `touched`: the pairs recounted)."""
     if not con.execute("SELECT count(*) FROM posting_line_state").fetchall()[0][0]:
         # The first count (or after a reset): the (company, line) pairs stored 3 or more times.
         # (Grouping by line first, then by company, is 1.3x faster than grouping by both.)
@@ -73,7 +84,6 @@ def _count_lines(con: duckdb.DuckDBPyConnection, batch: int) -> None:
                     SELECT company_key, line_hash, count(DISTINCT posting_id) FROM posting_lines
                     SEMI JOIN touched USING (company_key, line_hash)
                     GROUP BY ALL HAVING count(DISTINCT posting_id) >= {MIN_USES}""")
-    con.execute("DROP TABLE touched")
     con.execute("DELETE FROM posting_line_state WHERE posting_id IN (SELECT posting_id FROM lines_todo)")
     con.execute(f"INSERT INTO posting_line_state SELECT posting_id, content_hash, company_key, {batch} FROM lines_todo")
     con.execute(f"""
@@ -83,10 +93,18 @@ def _count_lines(con: duckdb.DuckDBPyConnection, batch: int) -> None:
         WHERE company_key IS NOT NULL""")
 
 
-def refresh_boilerplate(con: duckdb.DuckDBPyConnection, analysis_key: str, since_batch: int | None) -> None:
+@contextmanager
+def boilerplate_changes(con: duckdb.DuckDBPyConnection, analysis_key: str, since_batch: int | None) -> Iterator[str]:
     """Recompute the repeated lines of companies whose postings changed since `since_batch` (all when
-    None); temp table `boilerplate_changed(posting_id)` lists postings holding a line whose status
+    None); yields temp table `boilerplate_changed(posting_id)`: postings holding a line whose status
     changed for this analysis key, and postings whose lines were counted since (their company may differ)."""
+    with temp_tables(con, "boilerplate_changed"):
+        with temp_tables(con, "affected", "boilerplate_now", "boilerplate_diff"):
+            _refresh_boilerplate(con, analysis_key, since_batch)
+        yield "boilerplate_changed"
+
+
+def _refresh_boilerplate(con: duckdb.DuckDBPyConnection, analysis_key: str, since_batch: int | None) -> None:
     affected = ("SELECT DISTINCT company_key FROM posting_line_state WHERE company_key IS NOT NULL"
                 if since_batch is None else
                 f"SELECT DISTINCT company_key FROM line_changes WHERE batch > {int(since_batch)}")
@@ -116,18 +134,24 @@ def refresh_boilerplate(con: duckdb.DuckDBPyConnection, analysis_key: str, since
                    AND company_key IN (SELECT company_key FROM affected)""", {"key": analysis_key})
     con.execute("INSERT INTO boilerplate_lines SELECT $key, company_key, line_hash FROM boilerplate_now",
                 {"key": analysis_key})
-    con.execute("DROP TABLE boilerplate_now; DROP TABLE boilerplate_diff; DROP TABLE affected")
 
 
-def analysed_text_sql(con: duckdb.DuckDBPyConnection, include_boilerplate: bool, ids_sql: str, analysis_key: str,
-                      texts: str = "postings", params: dict[str, object] | None = None) -> str:
-    """SELECT posting_id, content_hash, text, words: the text that is matched and its words, for the posting ids
-    `ids_sql` (with `params`) selects.
+@contextmanager
+def analysed_texts(con: duckdb.DuckDBPyConnection, include_boilerplate: bool, ids_sql: str, analysis_key: str,
+                   texts: str = "postings", params: dict[str, object] | None = None) -> Iterator[str]:
+    """Yields SELECT posting_id, content_hash, text, words: the text that is matched and its words, for the
+    posting ids `ids_sql` (with `params`) selects; the temp tables it reads are dropped when the block ends.
 
     Without boilerplate: the posting's lines minus its company's repeated ones (rebuilt and counted again
     only where some are present; which lines go is found once, into temp table `boilerplate_removed`).
     With it: the posting's text followed by the source-marked boilerplate.
     """
+    with temp_tables(con, "analysed_ids", "boilerplate_removed"):
+        yield _analysed_text_sql(con, include_boilerplate, ids_sql, analysis_key, texts, params)
+
+
+def _analysed_text_sql(con: duckdb.DuckDBPyConnection, include_boilerplate: bool, ids_sql: str, analysis_key: str,
+                       texts: str, params: dict[str, object] | None) -> str:
     con.execute(f"CREATE OR REPLACE TEMP TABLE analysed_ids AS {ids_sql}", params or {})
     every = con.execute("SELECT (SELECT count(DISTINCT posting_id) FROM analysed_ids) = (SELECT count(*) FROM postings)")\
         .fetchall()[0][0]

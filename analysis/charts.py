@@ -1,4 +1,5 @@
-"""Trend charts: draw TrendRow series as PNG and SVG with matplotlib's explicit Figure/Axes API.
+"""Trend charts: draw TrendRow series as PNG and SVG with matplotlib's explicit Figure/Axes API, one
+function per chart kind (share, terms, groups), from the parts in analysis/chart_parts.py.
 
 Nothing here computes trends; it only smooths and draws rows that analysis/trends.py produced.
 No pyplot: figures get an Agg canvas explicitly, so no global figure registry holds them.
@@ -6,323 +7,101 @@ No pyplot: figures get an Agg canvas explicitly, so no global figure registry ho
 
 from __future__ import annotations
 
-import functools
 import math
-import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date, timedelta
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import matplotlib
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import PolyCollection
-from matplotlib.dates import DateFormatter, date2num
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
-from matplotlib.ticker import FixedLocator, MaxNLocator, PercentFormatter
+from matplotlib.ticker import MaxNLocator
 
-from analysis.series import ChartMeta, TrendRow, group_series, smooth_rows, total_postings
+from analysis.chart_parts import (
+    GROUP_STYLES,
+    STYLE,
+    UNLISTED_COLOUR,
+    categories_title,
+    category_colours,
+    chart_title,
+    contiguous_runs,
+    date_ticks,
+    draw_postings,
+    draw_share,
+    draw_share_lines,
+    format_date_axis,
+    format_share_axis,
+    key_axes,
+    legend_above,
+    legend_columns,
+    legend_extras,
+    new_figure,
+    no_data_figure,
+    ordered_categories,
+    period_unit,
+    plain_text,
+    styled,
+)
+from analysis.series import ChartMeta, TrendRow, group_series, smooth_rows
 
 DPI = 150
-CATEGORY_COLOURS = {"supportive": "#00897b", "hard": "#e4572e"}  # teal vs orange-red
-EXTRA_COLOURS = ("#3949ab", "#8e24aa", "#6d4c41", "#b8860b", "#546e7a", "#d81b60", "#2e7d32")
-GROUP_STYLES: tuple[Any, ...] = ("-", "--", ":", "-.")  # Any: the stubs want Literal styles
-BAR_COLOUR = "#9e9e9e"
-UNLISTED_COLOUR = "#444444"  # a term the lexicon does not list
-FOOTER_CHAR_INCHES = 0.062  # average character width at the footer's 8.5 pt
-LEGEND_CHAR_INCHES, LEGEND_ENTRY_INCHES = 0.085, 0.75  # at 10 pt; entry = handle and padding
-MARKER_LIMIT = 40  # above this many periods, only low-count periods get markers
-STYLE: dict[Any, Any] = {
-    "font.size": 11, "axes.titlesize": 12, "axes.labelsize": 11, "legend.fontsize": 10,
-    "xtick.labelsize": 10, "ytick.labelsize": 10, "axes.spines.top": False,
-    "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3, "grid.linewidth": 0.6,
-    "svg.hashsalt": "jobtone",  # stable element ids: the same data gives the same SVG
-    "svg.fonttype": "none",  # text stays (escaped) text: smaller, searchable, faster than paths
-}
-PERIOD_UNITS = (  # label pattern, unit name, typical length in days
-    (re.compile(r"^\d{4}-\d{2}$"), "month", 30),
-    (re.compile(r"^\d{4}-Q[1-4]$"), "quarter", 91),
-    (re.compile(r"^\d{4}-W\d{2}$"), "week", 7),
-    (re.compile(r"^\d{4}$"), "year", 365),
-)
-
-F = TypeVar("F", bound=Callable[..., Figure])
-
-
-def category_colours(names: Iterable[str]) -> dict[str, str]:
-    """A stable colour per category: fixed ones for the default lexicon, a palette for the rest."""
-    extra = sorted(set(names) - CATEGORY_COLOURS.keys())
-    colours = {name: EXTRA_COLOURS[i % len(EXTRA_COLOURS)] for i, name in enumerate(extra)}
-    return {**CATEGORY_COLOURS, **colours}
-
-
-def ordered_categories(names: Iterable[str]) -> list[str]:
-    """The default categories first (supportive, hard), then the others alphabetically."""
-    names = set(names)
-    return [n for n in CATEGORY_COLOURS if n in names] + sorted(names - CATEGORY_COLOURS.keys())
-
-
-def period_unit(rows: Sequence[TrendRow]) -> tuple[str, int]:
-    """The period's unit name ("month"...) and its length in days, read from the period labels."""
-    for pattern, unit, days in PERIOD_UNITS:
-        if rows and pattern.match(rows[0].period):
-            return unit, days
-    return "period", 30
-
-
-def date_numbers(dates: Iterable[date]) -> list[float]:
-    """Dates as matplotlib date numbers: every x value is drawn in these units."""
-    return [float(x) for x in date2num(list(dates))]  # type: ignore[no-untyped-call]
-
-
-def plain_text(text: str) -> str:
-    """Data text that matplotlib draws literally: no mathtext from `$`, no legend-hiding `_`."""
-    text = text.replace("$", r"\$")
-    return " " + text if text.startswith("_") else text
-
-
-# --- drawing helpers ----------------------------------------------------------------------------
-
-
-def _styled(draw: F) -> F:
-    """Draw inside jobtone's rc style without changing matplotlib's global settings."""
-
-    @functools.wraps(draw)
-    def wrapper(*args: Any, **kwargs: Any) -> Figure:
-        with matplotlib.rc_context(STYLE):
-            return draw(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _new_figure(width: float, height: float, meta: ChartMeta, rows: Sequence[TrendRow]) -> Figure:
-    fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
-    facts = [f"{label}: {value}" for label, value in meta.facts(sum(total_postings(rows).values()))]
-    footer = "   ·   ".join(facts)
-    if len(footer) * FOOTER_CHAR_INCHES > width - 0.2:  # too wide for one line: break in the middle
-        half = len(facts) // 2
-        footer = "   ·   ".join(facts[:half]) + "\n" + "   ·   ".join(facts[half:])
-    fig.supxlabel(footer, x=0.01, ha="left", fontsize=8.5, color="#555555")
-    return fig
-
-
-def _key_axes(fig: Figure, cell: Any) -> Axes:
-    """An empty strip above a multi-panel grid that holds the legend (panel titles sit lower)."""
-    key = fig.add_subplot(cell)
-    key.axis("off")
-    return key
-
-
-def _legend_above(ax: Axes, handles: Sequence[Any]) -> None:
-    """The legend just above an axes, outside the data; constrained layout makes room for it."""
-    width = ax.get_figure().get_figwidth() - 1.0  # type: ignore[union-attr]
-    ncols = legend_columns([h.get_label() for h in handles], width)
-    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=ncols,
-              frameon=False, borderaxespad=0.3, handlelength=2.4)
-
-
-def legend_columns(labels: Sequence[str], width_inches: float) -> int:
-    """The most legend columns that fit in the width, filled the way matplotlib fills them."""
-    for ncols in range(len(labels), 1, -1):
-        per_column, extra = divmod(len(labels), ncols)
-        sizes = [per_column + 1] * extra + [per_column] * (ncols - extra)
-        starts = [sum(sizes[:i]) for i in range(ncols)]
-        widest = [max(len(label) for label in labels[a:a + n])
-                  for a, n in zip(starts, sizes, strict=True)]
-        if sum(LEGEND_ENTRY_INCHES + w * LEGEND_CHAR_INCHES for w in widest) <= width_inches:
-            return ncols
-    return 1
-
-
-def contiguous_runs(series: Sequence[TrendRow], period_days: int) -> list[list[TrendRow]]:
-    """The series cut where periods are missing (no postings), so no line suggests data across a gap."""
-    runs: list[list[TrendRow]] = [[series[0]]] if series else []
-    for previous, row in zip(series, series[1:]):
-        if (row.start - previous.start).days > period_days * 1.5:
-            runs.append([])
-        runs[-1].append(row)
-    return runs
-
-
-def _draw_share(ax: Axes, series: Sequence[TrendRow], colour: str, label: str = "",
-                style: str = "-", width: float = 1.9) -> None:
-    """One series, run by run of consecutive periods (the legend label on one run: a line if there is one)."""
-    runs = contiguous_runs(series, period_unit(series)[1])
-    labelled = next((i for i, run in enumerate(runs) if len(run) > 1), 0)
-    for i, run in enumerate(runs):
-        _draw_run(ax, run, colour, label if i == labelled else "", style, width)
-
-
-def _draw_run(ax: Axes, series: Sequence[TrendRow], colour: str, label: str, style: str, width: float) -> None:
-    """Consecutive periods: the Wilson band, the line, and hollow faded points where counts are low."""
-    xs = date_numbers(r.start for r in series)
-    ys = [r.share for r in series]
-    if len(series) == 1:  # a band needs two points: show one period as a point with error bars
-        err = [[ys[0] - series[0].ci_low], [series[0].ci_high - ys[0]]]
-        low = series[0].low_count  # as faded as a low-count stretch of line: never bolder than solid data
-        ax.errorbar(xs, ys, yerr=err, color=colour, marker="o", mfc="white" if low else colour, capsize=4,
-                    alpha=0.45 if low else 1.0, label=label)
-        return
-    ax.fill_between(xs, [r.ci_low for r in series], [r.ci_high for r in series],
-                    color=colour, alpha=0.16, linewidth=0)
-    marker = "o" if len(series) <= MARKER_LIMIT else None
-    low = [r for r in series if r.low_count]
-    if not low:
-        ax.plot(xs, ys, color=colour, linewidth=width, linestyle=style, marker=marker,
-                markersize=3.5, label=label)
-        return
-    ax.plot(xs, ys, color=colour, alpha=0.35, linewidth=width * 0.75, linestyle=style)
-    steady = [math.nan if r.low_count else r.share for r in series]  # gaps leave the faded line
-    ax.plot(xs, steady, color=colour, linewidth=width, linestyle=style, marker=marker,
-            markersize=3.5, label=label)
-    ax.plot(date_numbers(r.start for r in low), [r.share for r in low], linestyle="none",
-            marker="o", markersize=5, markerfacecolor="white", markeredgecolor=colour, alpha=0.7)
-
-
-def _draw_share_lines(ax: Axes, rows: Sequence[TrendRow], colours: Mapping[str, str]) -> None:
-    """Every (category, group) series in category order; several groups differ by line style."""
-    groups = sorted({r.group for r in rows})
-    order = list(colours)  # the default categories first, then the others alphabetically
-    for (name, group), series in sorted(group_series(rows).items(),
-                                        key=lambda kv: (order.index(kv[0][0]), kv[0][1])):
-        label = plain_text(f"{name} · {group or 'all'}" if len(groups) > 1 else name)
-        _draw_share(ax, series, colours[name], label, GROUP_STYLES[groups.index(group) % 4])
-
-
-def _format_share_axis(ax: Axes, rows: Sequence[TrendRow]) -> None:
-    """Percent axis from 0; low-count periods' wide intervals may be clipped, never their points."""
-    steady = [r for r in rows if not r.low_count] or rows
-    top = max(max(r.ci_high for r in steady), max(r.share for r in rows)) * 1.08
-    ax.set_ylim(0, max(top, 0.01))
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=5))
-    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0 if top >= 0.05 else 1))
-
-
-def _format_date_axis(ax: Axes, rows: Sequence[TrendRow], max_ticks: int = 9) -> None:
-    first, last = min(r.start for r in rows), max(r.start for r in rows)
-    ticks, yearly = date_ticks(first, last, max_ticks)
-    ax.xaxis.set_major_locator(FixedLocator(date_numbers(ticks)))
-    label_format = "%Y" if yearly else "%b\n%Y"
-    ax.xaxis.set_major_formatter(DateFormatter(label_format))  # type: ignore[no-untyped-call]
-    pad = timedelta(days=period_unit(rows)[1] * 0.6)
-    ax.set_xlim(*date_numbers([first - pad, last + pad]))
-
-
-def date_ticks(first: date, last: date, max_ticks: int) -> tuple[list[date], bool]:
-    """At most `max_ticks` round x ticks: every 1/2/5/10 years, or 1/2/3/6 months for short spans.
-
-    Fixed ticks instead of AutoDateLocator: computed once, not on every redraw of every panel.
-    """
-    span_years = ((last - first).days + 31) / 365.25
-    if span_years >= 2.5:
-        step = next(s for s in (1, 2, 5, 10, 20, 50, 100) if span_years / s <= max_ticks)
-        return [date(y, 1, 1) for y in range(first.year, last.year + 2) if y % step == 0], True
-    step = next(s for s in (1, 2, 3, 6, 12) if span_years * 12 / s <= max_ticks)
-    months = [(y, m) for y in range(first.year, last.year + 2) for m in range(1, 13)]
-    return [date(y, m, 1) for y, m in months if (m - 1) % step == 0], False
-
-
-def _draw_postings(ax: Axes, rows: Sequence[TrendRow]) -> None:
-    """Bars of postings per period, low-count periods faded; one collection, not a patch per bar."""
-    totals = total_postings(rows)
-    steady = {r.start for r in rows if not r.low_count}
-    low = {r.start for r in rows} - steady  # a summed bar is faded only if every group was low
-    unit, days = period_unit(rows)
-    half = days * 0.4
-    boxes = [[(x - half, 0), (x - half, n), (x + half, n), (x + half, 0)]
-             for x, n in zip(date_numbers(totals), totals.values(), strict=True)]
-    colours = ["#d6d6d6" if start in low else BAR_COLOUR for start in totals]
-    ax.add_collection(PolyCollection(boxes, facecolors=colours, linewidths=0))
-    ax.set_ylim(0, max(max(totals.values()), 1) * 1.05)
-    ax.set_ylabel(f"postings per {unit}")
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=3, integer=True))
-    ax.grid(axis="x", visible=False)
-
-
-def _legend_extras(rows: Sequence[TrendRow]) -> list[Any]:
-    extras: list[Any] = [Patch(color="#777777", alpha=0.25, label="95% interval (Wilson)")]
-    if any(r.low_count for r in rows):
-        extras.append(Line2D([], [], linestyle="none", marker="o", markerfacecolor="white",
-                             markeredgecolor="#777777", label="few postings (hollow, faded)"))
-    return extras
-
-
-def _categories_title(names: Sequence[str]) -> str:
-    if not names or len(names) > 3:
-        return "language categories" if names else "supportive vs hard language"
-    return " vs ".join(names) + " language"
-
-
-def _title(text: str, smooth: int, unit: str) -> str:
-    suffix = f" ({smooth}-{unit} moving average)" if smooth > 1 else ""
-    return plain_text(text[:1].upper() + text[1:] + suffix)
-
-
-def _no_data_figure(meta: ChartMeta, title: str) -> Figure:
-    fig = _new_figure(9, 3.6, meta, [])
-    fig.suptitle(_title(title, 1, ""), fontsize=14)
-    fig.text(0.5, 0.5, "no data yet", ha="center", va="center", fontsize=20, color="#777777")
-    return fig
+__all__ = ["CHART_KINDS", "by_group_chart", "contiguous_runs", "date_ticks", "legend_columns", "save_figure",
+           "share_chart", "term_grid", "write_charts"]
 
 
 # --- chart kinds --------------------------------------------------------------------------------
 
 
-@_styled
+@styled
 def share_chart(rows: Sequence[TrendRow], meta: ChartMeta, smooth: int = 1) -> Figure:
     """Share of postings mentioning each category over time, with postings per period below."""
     names = ordered_categories(r.series for r in rows)
-    title = _categories_title(names) + " in job postings"
+    title = categories_title(names) + " in job postings"
     if not rows:
-        return _no_data_figure(meta, title)
-    fig = _new_figure(11, 6.4, meta, rows)
+        return no_data_figure(meta, title)
+    fig = new_figure(11, 6.4, meta, rows)
     ax, bars = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3.2, 1]})
     drawn = smooth_rows(rows, smooth)
-    _draw_share_lines(ax, drawn, category_colours(names))
-    _format_share_axis(ax, drawn)
+    draw_share_lines(ax, drawn, category_colours(names))
+    format_share_axis(ax, drawn)
     ax.set_ylabel("share of postings mentioning (%)")
     ax.tick_params(labelbottom=False)
-    _legend_above(ax, [*ax.get_legend_handles_labels()[0], *_legend_extras(rows)])
-    _draw_postings(bars, rows)
-    _format_date_axis(bars, rows)
-    fig.suptitle(_title(title, smooth, period_unit(rows)[0]), fontsize=14)
+    legend_above(ax, [*ax.get_legend_handles_labels()[0], *legend_extras(rows)])
+    draw_postings(bars, rows)
+    format_date_axis(bars, rows)
+    fig.suptitle(chart_title(title, smooth, period_unit(rows)[0]), fontsize=14)
     return fig
 
 
-@_styled
+@styled
 def term_grid(rows: Sequence[TrendRow], meta: ChartMeta, smooth: int = 1,
               shared_y: bool = True) -> Figure:
     """Small multiples: one share-over-time panel per term, coloured by the term's category."""
     title = "share of postings mentioning each term"
     if not rows:
-        return _no_data_figure(meta, title)
+        return no_data_figure(meta, title)
     terms = _ordered_terms(rows, meta)
     ncols = min(len(terms), 4 if len(terms) > 6 else 3)
     nrows = math.ceil(len(terms) / ncols)
-    fig = _new_figure(3.3 * ncols + 0.9, 2.3 * nrows + 1.4, meta, rows)
+    fig = new_figure(3.3 * ncols + 0.9, 2.3 * nrows + 1.4, meta, rows)
     cells = fig.add_gridspec(nrows + 1, ncols, height_ratios=[0.01] + [1] * nrows)
     groups = sorted({r.group for r in rows})
     drawn = smooth_rows(rows, smooth)
     smoothed = group_series(drawn)
     colours = category_colours(meta.category_of(t) for t in terms if meta.category_of(t))
-    first: Axes | None = None
+    # Panels get the same limits set one by one, not matplotlib's shared axes: every change to a shared
+    # axis visits all its siblings, which made 200 panels take 44 s to draw instead of a few.
     for i, term in enumerate(terms):
-        ax = fig.add_subplot(cells[1 + i // ncols, i % ncols], sharex=first,
-                             sharey=first if shared_y else None)
+        ax = fig.add_subplot(cells[1 + i // ncols, i % ncols])
         colour = colours.get(meta.category_of(term), UNLISTED_COLOUR)
-        _draw_term_panel(ax, [smoothed.get((term, g), []) for g in groups], term, colour)
+        series = [smoothed.get((term, g), []) for g in groups]
+        _draw_term_panel(ax, series, term, colour, drawn if shared_y else [r for s in series for r in s])
+        format_date_axis(ax, rows, max_ticks=5)
         ax.tick_params(labelbottom=i + ncols >= len(terms))  # under each column's last panel
-        first = first or ax
-    assert first is not None
-    _format_share_axis(first, drawn)
-    _format_date_axis(first, rows, max_ticks=5)
     fig.supylabel("share of postings mentioning (%)")
-    fig.suptitle(_title(title, smooth, period_unit(rows)[0]), fontsize=14)
-    _legend_above(_key_axes(fig, cells[0, :]), _term_legend(rows, meta, terms, groups))
+    fig.suptitle(chart_title(title, smooth, period_unit(rows)[0]), fontsize=14)
+    legend_above(key_axes(fig, cells[0, :]), _term_legend(rows, meta, terms, groups))
     return fig
 
 
@@ -332,15 +111,16 @@ def _ordered_terms(rows: Sequence[TrendRow], meta: ChartMeta) -> list[str]:
     return listed + sorted(present - set(listed))
 
 
-def _draw_term_panel(ax: Axes, series_by_group: Sequence[Sequence[TrendRow]], term: str,
-                     colour: str) -> None:
+def _draw_term_panel(ax: Axes, series_by_group: Sequence[Sequence[TrendRow]], term: str, colour: str,
+                     y_rows: Sequence[TrendRow]) -> None:
+    """One term's lines; its y axis fits `y_rows` (all panels' rows, for a shared scale)."""
     for i, series in enumerate(series_by_group):
         if series:
-            _draw_share(ax, series, colour, style=GROUP_STYLES[i % 4], width=1.3)
+            draw_share(ax, series, colour, style=GROUP_STYLES[i % 4], width=1.3)
     if not any(r.matches for series in series_by_group for r in series):
         ax.text(0.5, 0.5, "no matches", transform=ax.transAxes, ha="center", color="#777777")
     ax.set_title(plain_text(term), loc="left", color=colour, fontsize=11, fontweight="bold", y=1.0)
-    _format_share_axis(ax, [r for series in series_by_group for r in series])
+    format_share_axis(ax, y_rows)
     ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
 
 
@@ -355,18 +135,18 @@ def _term_legend(rows: Sequence[TrendRow], meta: ChartMeta, terms: Sequence[str]
     if len(groups) > 1:
         handles += [Line2D([], [], color="#555555", linestyle=GROUP_STYLES[i % 4],
                            label=plain_text(g or "all")) for i, g in enumerate(groups)]
-    return handles + _legend_extras(rows)
+    return handles + legend_extras(rows)
 
 
-@_styled
+@styled
 def by_group_chart(rows: Sequence[TrendRow], meta: ChartMeta, smooth: int = 1) -> Figure:
     """The share chart split by group (e.g. HN vs company boards): side-by-side panels."""
     names = ordered_categories(r.series for r in rows)
-    title = _categories_title(names) + " by source"
+    title = categories_title(names) + " by source"
     if not rows:
-        return _no_data_figure(meta, title)
+        return no_data_figure(meta, title)
     groups = sorted({r.group for r in rows})
-    fig = _new_figure(max(7.0, 5.2 * len(groups) + 0.8), 6.6, meta, rows)
+    fig = new_figure(max(7.0, 5.2 * len(groups) + 0.8), 6.6, meta, rows)
     cells = fig.add_gridspec(3, len(groups), height_ratios=[0.01, 3.2, 1])
     colours = category_colours(names)
     drawn = smooth_rows(rows, smooth)
@@ -374,21 +154,21 @@ def by_group_chart(rows: Sequence[TrendRow], meta: ChartMeta, smooth: int = 1) -
     for column, group in enumerate(groups):
         ax = fig.add_subplot(cells[1, column], sharex=bottom, sharey=top)
         bars = fig.add_subplot(cells[2, column], sharex=ax, sharey=bottom)
-        _draw_share_lines(ax, [r for r in drawn if r.group == group], colours)
+        draw_share_lines(ax, [r for r in drawn if r.group == group], colours)
         ax.set_title(plain_text(group or "all postings"), loc="left", fontweight="bold", y=1.0)
         ax.tick_params(labelbottom=False)
-        _draw_postings(bars, [r for r in rows if r.group == group])
+        draw_postings(bars, [r for r in rows if r.group == group])
         bars.set_ylabel("")  # only the first column keeps axis labels, set below
         top, bottom = top or ax, bottom or bars
     assert top is not None and bottom is not None
     bottom.set_ylim(0, max(r.postings for r in rows) * 1.05)  # shared by all groups' bars
-    _format_share_axis(top, drawn)
-    _format_date_axis(bottom, rows)
+    format_share_axis(top, drawn)
+    format_date_axis(bottom, rows)
     top.set_ylabel("share of postings mentioning (%)")
     bottom.set_ylabel(f"postings per {period_unit(rows)[0]}")
-    fig.suptitle(_title(title, smooth, period_unit(rows)[0]), fontsize=14)
-    _legend_above(_key_axes(fig, cells[0, :]),
-                  [*top.get_legend_handles_labels()[0], *_legend_extras(rows)])
+    fig.suptitle(chart_title(title, smooth, period_unit(rows)[0]), fontsize=14)
+    legend_above(key_axes(fig, cells[0, :]),
+                  [*top.get_legend_handles_labels()[0], *legend_extras(rows)])
     return fig
 
 
@@ -415,11 +195,11 @@ def write_charts(rows_by_kind: Mapping[str, Sequence[TrendRow]], meta: ChartMeta
 
 
 def save_figure(fig: Figure, stem: Path) -> list[Path]:
-    """Write `stem`.png (150 dpi) and `stem`.svg, then release the figure's artists."""
+    """Write `stem`.png (150 dpi) and `stem`.svg. (No fig.clear() after: the figure is in no registry, so
+    it is freed with its last reference; clearing 200 panels one by one took 8 s of a 46 s chart.)"""
     png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
     with matplotlib.rc_context(STYLE):
         fig.savefig(png, dpi=DPI, metadata={"Software": None})
         fig.set_layout_engine("none")  # keep the layout just computed: the SVG needs no second pass
         fig.savefig(svg, metadata={"Date": None})  # no timestamp: same data, same file
-    fig.clear()
     return [png, svg]

@@ -13,7 +13,7 @@ from datetime import date
 
 import duckdb
 
-from analysis.trends import DATE_BASES, TrendQuery, _as_date, _filters, period_label
+from analysis.trends import TrendQuery, _as_date, date_column, period_label, posting_filters
 from scraper.sources import SOURCES
 from scraper.sql import sql_string
 
@@ -45,11 +45,11 @@ class Mark:
 
 def coverage_rows(con: duckdb.DuckDBPyConnection, query: TrendQuery) -> list[CoverageRow]:
     """Postings per period and source family, under the query's filters (every stored posting with a date)."""
-    date_col = DATE_BASES[query.date_basis]
-    filters, params = _filters(query)
+    date_col = date_column(query)
+    filters, params = posting_filters(query)
     rows = con.execute(f"""
         SELECT date_trunc('{query.by}', {date_col})::DATE AS start, {family_sql()} AS family, count(*)
-        FROM postings p WHERE {date_col} IS NOT NULL {filters} GROUP BY ALL ORDER BY start, family""",
+        FROM postings p WHERE true {filters} GROUP BY ALL ORDER BY start, family""",
                        params).fetchall()
     return [CoverageRow(period_label(_as_date(start), query.by), _as_date(start), family, n)
             for start, family, n in rows]
@@ -57,12 +57,12 @@ def coverage_rows(con: duckdb.DuckDBPyConnection, query: TrendQuery) -> list[Cov
 
 def coverage_marks(con: duckdb.DuckDBPyConnection, query: TrendQuery) -> list[Mark]:
     """Periods (after the first) where a source family starts or stops, or boards start or stop contributing."""
-    date_col = DATE_BASES[query.date_basis]
-    filters, params = _filters(query)
+    date_col = date_column(query)
+    filters, params = posting_filters(query)
     spans = con.execute(f"""
         SELECT {family_sql()} AS family, p.source, p.board,
                min(date_trunc('{query.by}', {date_col}))::DATE, max(date_trunc('{query.by}', {date_col}))::DATE
-        FROM postings p WHERE {date_col} IS NOT NULL {filters} GROUP BY ALL""", params).fetchall()
+        FROM postings p WHERE true {filters} GROUP BY ALL""", params).fetchall()
     if not spans:
         return []
     first = min(s[3] for s in spans)

@@ -11,12 +11,16 @@ from datetime import date, datetime
 
 import duckdb
 
-from analysis.boilerplate import analysed_text_sql
+from analysis.boilerplate import analysed_texts
 from analysis.lexicon import Lexicon
-from analysis.match import build_scanner, locate_matches, match_postings
+from analysis.match import build_scanner, contexts, scan
+from scraper.sql import temp_tables
 from scraper.text import printable
 
 CONTEXT_CHARS = 60
+# Context is found for the first this-many matches (of any term) in each posting, so one posting that
+# repeats a term a million times costs no more than a thousand matches would: its later matches are not shown.
+MAX_CONTEXT_MATCHES = 1000
 _ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 
@@ -41,24 +45,23 @@ def kwic(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, analysis_key: str, in
                 AND ($since IS NULL OR coalesce(p.posted_at, p.first_seen_at) >= $since)
               ORDER BY coalesce(p.posted_at, p.first_seen_at) DESC, t.posting_id LIMIT $limit"""
     since_at = datetime.combine(since, datetime.min.time()) if since else None
-    sql = analysed_text_sql(con, include_boilerplate, ids, analysis_key,
-                            params={"key": analysis_key, "term": term, "since": since_at, "limit": limit})
-    con.execute(f"CREATE OR REPLACE TEMP TABLE kwic_input AS {sql}")
+    params: dict[str, object] = {"key": analysis_key, "term": term, "since": since_at, "limit": limit}
     scanner = build_scanner(lexicon)
-    match_postings(con, scanner, "kwic_input")
-    locate_matches(con, scanner, """SELECT posting_id, text, exact FROM kwic_input
-                                    JOIN (SELECT DISTINCT posting_id, exact FROM found) USING (posting_id)""")
-    rows = con.execute(f"""
-        SELECT coalesce(p.posted_at, p.first_seen_at), coalesce(p.company, ''),
-               substring(l.text, greatest(1, l.off + 1 - {CONTEXT_CHARS}), least(l.off, {CONTEXT_CHARS})),
-               f.core, substring(l.text, l.off + length(f.core) + 1, {CONTEXT_CHARS}),
-               CASE WHEN f.excluded THEN 'excluded' WHEN NOT f.near_ok THEN 'not near' ELSE 'counted' END
-        FROM located l JOIN found f USING (posting_id, k) JOIN postings p USING (posting_id)
-        WHERE f.term = $index AND ($all OR (NOT f.excluded AND f.near_ok))
-        ORDER BY coalesce(p.posted_at, p.first_seen_at) DESC, l.posting_id, l.k LIMIT $limit""",
-                       {"index": index, "all": show_excluded, "limit": limit}).fetchall()
-    con.execute("DROP TABLE kwic_input; DROP TABLE located; DROP TABLE found; DROP TABLE found_kinds; "
-                "DROP TABLE analysed_ids; DROP TABLE IF EXISTS boilerplate_removed; DROP TABLE scanned_rows")
+    with analysed_texts(con, include_boilerplate, ids, analysis_key, params=params) as analysed, \
+            temp_tables(con, "kwic_input"):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE kwic_input AS {analysed}")
+        with scan(con, scanner, "kwic_input") as scanned, \
+                contexts(con, scanner, f"""SELECT posting_id, text, exact FROM kwic_input JOIN (
+                             SELECT DISTINCT posting_id, exact FROM {scanned.found} WHERE term = $index) USING (posting_id)""",
+                         CONTEXT_CHARS, CONTEXT_CHARS, {"index": index}, MAX_CONTEXT_MATCHES) as located:
+            rows = con.execute(f"""
+                SELECT coalesce(p.posted_at, p.first_seen_at), coalesce(p.company, ''), l.left_text, f.core,
+                       l.right_text,
+                       CASE WHEN f.excluded THEN 'excluded' WHEN NOT f.near_ok THEN 'not near' ELSE 'counted' END
+                FROM {located} l JOIN {scanned.found} f USING (posting_id, k) JOIN postings p USING (posting_id)
+                WHERE f.term = $index AND ($all OR (NOT f.excluded AND f.near_ok))
+                ORDER BY coalesce(p.posted_at, p.first_seen_at) DESC, l.posting_id, l.k LIMIT $limit""",
+                               {"index": index, "all": show_excluded, "limit": limit}).fetchall()
     return [KwicLine(_day(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
 
@@ -87,11 +90,11 @@ def _day(value: datetime | date | None) -> date | None:
 
 @dataclass(frozen=True)
 class MatchInContext:
-    """One match of a term in one posting: where it is, the words around it, and what the lexicon made of it."""
+    """One match of a term in one posting: which match it is, the words around it, and what the lexicon made of it."""
 
     posting_id: int
     company: str
-    offset: int  # characters into the analysed text
+    number: int  # the match's order among the posting's matches (1-based)
     left: str
     match: str
     right: str
@@ -102,36 +105,35 @@ class MatchInContext:
 def matches_in_context(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, analysis_key: str,
                        include_boilerplate: bool, term_name: str, posting_ids: list[int],
                        context_words: int = 25) -> list[MatchInContext]:
-    """Every match (counted or vetoed) of one term in the given postings, with `context_words` words each side."""
+    """Every match (counted or vetoed) of one term in the given postings, with about `context_words` words
+    each side (the first MAX_CONTEXT_MATCHES matches of each posting)."""
     if not posting_ids:
         return []
     index = lexicon.terms.index(lexicon.term(term_name))
     ids = "SELECT unnest($ids::BIGINT[]) AS posting_id"
-    sql = analysed_text_sql(con, include_boilerplate, ids, analysis_key, params={"ids": posting_ids})
-    con.execute(f"CREATE OR REPLACE TEMP TABLE kwic_input AS {sql}")
     scanner = build_scanner(lexicon)
-    match_postings(con, scanner, "kwic_input")
-    locate_matches(con, scanner, """SELECT posting_id, text, exact FROM kwic_input
-                                    JOIN (SELECT DISTINCT posting_id, exact FROM found) USING (posting_id)""")
-    span = context_words * 20
-    rows = con.execute(f"""
-        SELECT l.posting_id, coalesce(p.company, ''), l.off,
-               substring(l.text, greatest(1, l.off + 1 - {span}), least(l.off, {span})),
-               f.core, substring(l.text, l.off + length(f.core) + 1, {span}), f.excluded, f.near_ok
-        FROM located l JOIN found f USING (posting_id, k) JOIN postings p USING (posting_id)
-        WHERE f.term = $index ORDER BY l.posting_id, l.k""", {"index": index}).fetchall()
-    con.execute("DROP TABLE kwic_input; DROP TABLE located; DROP TABLE found; DROP TABLE found_kinds; "
-                "DROP TABLE analysed_ids; DROP TABLE IF EXISTS boilerplate_removed; DROP TABLE scanned_rows")
+    with analysed_texts(con, include_boilerplate, ids, analysis_key, params={"ids": posting_ids}) as analysed, \
+            temp_tables(con, "label_input"):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE label_input AS {analysed}")
+        with scan(con, scanner, "label_input") as scanned, \
+                contexts(con, scanner, f"""SELECT posting_id, text, exact FROM label_input JOIN (
+                             SELECT DISTINCT posting_id, exact FROM {scanned.found} WHERE term = $index) USING (posting_id)""",
+                         context_words * 20, context_words + 1, {"index": index}, MAX_CONTEXT_MATCHES) as located:
+            rows = con.execute(f"""
+                SELECT l.posting_id, coalesce(p.company, ''), l.k, l.left_text, f.core, l.right_text, f.excluded,
+                       f.near_ok
+                FROM {located} l JOIN {scanned.found} f USING (posting_id, k) JOIN postings p USING (posting_id)
+                WHERE f.term = $index ORDER BY l.posting_id, l.k""", {"index": index}).fetchall()
     out = []
-    for posting_id, company, off, left, core, right, excluded, near_ok in rows:
+    for posting_id, company, k, left, core, right, excluded, near_ok in rows:
         status = "excluded" if excluded else "counted" if near_ok else "not near"
         rule = f"exclude:{core.lower()}" if excluded else "form" if near_ok else "not near"
-        out.append(MatchInContext(posting_id, company, off, _words(left, context_words, from_end=True), core,
+        out.append(MatchInContext(posting_id, company, k, _words(left, context_words, from_end=True), core,
                                   _words(right, context_words), status, rule))
     return out
 
 
 def _words(text: str, n: int, from_end: bool = False) -> str:
-    """At most n whitespace-separated words of text (its last n with from_end), spacing kept inside."""
+    """At most n whitespace-separated words of text (its last n with from_end)."""
     parts = text.split(" ")
     return " ".join(parts[-n - 1:]) if from_end else " ".join(parts[:n + 1])

@@ -31,7 +31,7 @@ class Sample:
     family: str
     company: str
     posting_id: int
-    offset: int
+    number: int
     left: str
     match: str
     right: str
@@ -40,7 +40,7 @@ class Sample:
     def label(self, value: str, at: datetime) -> Label:
         context = f"{self.left}[[{self.match}]]{self.right}"
         return Label(self.term, self.lexicon_name, self.lexicon_version, self.rule, self.year, self.family, value,
-                     self.draw, True, self.posting_id, self.offset, context, at)
+                     self.draw, True, self.posting_id, self.number, context, at)
 
 
 def draw_sample(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, analysis_key: str, include_boilerplate: bool,
@@ -69,7 +69,7 @@ def draw_sample(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, analysis_key: 
             m = rng.choice(one_each[pid])
             year, family = info[pid]
             samples.append(Sample(name, lexicon.name, lexicon.version, m.rule, year, family, m.company, pid,
-                                  m.offset, m.left, m.match, m.right, draw))
+                                  m.number, m.left, m.match, m.right, draw))
     return samples
 
 

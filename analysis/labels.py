@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS labels (     -- hand labels of matches (jobtone label
     draw            VARCHAR,            -- the sampling draw (seed, size, stratification); NULL when not random
     random          BOOLEAN NOT NULL,   -- drawn at random: only such labels estimate precision
     posting_id      BIGINT,
-    match_offset    INTEGER,            -- character offset of the match in the posting's text
+    match_number    INTEGER,            -- which match of the posting it is (1-based, in text order)
     context         VARCHAR,            -- the words around the match, as shown to the labeller
     labelled_at     TIMESTAMP
 );"""
@@ -57,7 +57,7 @@ class Label:
     draw: str | None
     random: bool
     posting_id: int | None = None
-    match_offset: int | None = None
+    match_number: int | None = None
     context: str | None = None
     labelled_at: datetime | None = None
 
@@ -90,7 +90,7 @@ def save_labels(con: duckdb.DuckDBPyConnection, labels: Iterable[Label]) -> int:
 
 def stored_labels(con: duckdb.DuckDBPyConnection) -> list[Label]:
     """Every label in the database."""
-    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'labels'").fetchone()[0]:
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'labels'").fetchall()[0][0]:
         return []
     return [Label(*row) for row in con.execute(f"SELECT {', '.join(COLUMNS)} FROM labels").fetchall()]
 

@@ -14,18 +14,21 @@ The scan returns matched strings only; each distinct string is then classified o
 classes are cheap on short strings): the first alternative, in priority order, that matches it in full.
 A string no alternative matches in full can only come from a form directly followed by a non-ASCII
 letter where a shorter alternative would have matched; the few postings with one are scanned again
-with the exact (slow) pattern. Only matches of terms with `near` words need their position, found
-with a second split pass over just those postings.
+with the exact (slow) pattern. Only matches of terms with `near` words need the words around them, found
+with a second split pass over just those postings (`contexts`: linear in a posting's size and matches).
 The text is scanned case-insensitively with `İ` replaced by `I` first (RE2 does not fold it).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import duckdb
 
 from analysis.lexicon import SEPARATORS, Lexicon, Term
+from scraper.sql import temp_tables
 
 WORD = r"[\pL\pN_]"
 ASCII_WORD = r"[a-zA-Z0-9_]"
@@ -127,28 +130,34 @@ def near_regex(term: Term) -> str:
 
 # -- SQL -------------------------------------------------------------------------------------------
 
-def match_postings(con: duckdb.DuckDBPyConnection, scanner: Scanner, source: str = "analysis_input") -> None:
-    """Scan `source(posting_id, text, ...)` into temp table `found(posting_id, k, m, core, term, excluded, near_ok,
-    exact)`, and `scanned_rows`: the source's other columns for every posting scanned.
+@dataclass(frozen=True)
+class Scanned:
+    """The temp tables a scan made (dropped when its `with` block ends)."""
 
-    One row per match, `k` its 1-based order in the posting, `core` the match without the consumed
-    boundary character; `term` NULL for junk; `near_ok` false when the term has `near` words and none
-    is within its window; `exact` true for postings scanned with the exact pattern.
-    """
-    _scan(con, scanner, source, "found_raw", scanner.pattern, keep="scanned_rows")
-    classify_matches(con, scanner)
-    redo = con.execute("""SELECT count(DISTINCT posting_id) FROM found_raw JOIN found_kinds USING (m)
-                          WHERE unresolved""").fetchall()[0][0]
-    if redo:
-        _rescan_exactly(con, scanner, source)
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE found AS
-        SELECT f.posting_id, f.k, f.m, c.core, c.term, c.excluded, true AS near_ok, f.exact
-        FROM found_raw f JOIN found_kinds c USING (m)""")
-    con.execute("DROP TABLE found_raw")
-    for index, term in enumerate(scanner.lexicon.terms):
-        if term.near:
-            check_near(con, scanner, index, term, source)
+    found: str  # one row per match: posting_id, k, m, core, term, excluded, near_ok, exact
+    rows: str  # the source's columns other than text, for every posting scanned
+
+
+@contextmanager
+def scan(con: duckdb.DuckDBPyConnection, scanner: Scanner, source: str) -> Iterator[Scanned]:
+    """Match `source(posting_id, text, ...)`: `found` holds one row per match, `k` its 1-based order in the
+    posting, `core` the match without the consumed boundary character, `term` NULL for junk, `near_ok`
+    false when the term has `near` words and none is within its window, `exact` true for postings
+    scanned with the exact pattern."""
+    with temp_tables(con, "found", "scanned_rows"):
+        _scan(con, scanner, source, "found_raw", scanner.pattern, keep="scanned_rows")
+        with temp_tables(con, "found_raw", "found_kinds"):
+            classify_matches(con, scanner)
+            if con.execute("SELECT count(*) FROM found_raw JOIN found_kinds USING (m) WHERE unresolved").fetchall()[0][0]:
+                _rescan_exactly(con, scanner, source)
+            con.execute("""
+                CREATE OR REPLACE TEMP TABLE found AS
+                SELECT f.posting_id, f.k, f.m, c.core, c.term, c.excluded, true AS near_ok, f.exact
+                FROM found_raw f JOIN found_kinds c USING (m)""")
+        for index, term in enumerate(scanner.lexicon.terms):
+            if term.near:
+                _check_near(con, scanner, index, term, source)
+        yield Scanned("found", "scanned_rows")
 
 
 def _scan(con: duckdb.DuckDBPyConnection, scanner: Scanner, source: str, table: str, pattern: str,
@@ -156,33 +165,33 @@ def _scan(con: duckdb.DuckDBPyConnection, scanner: Scanner, source: str, table: 
     """Matches of `pattern` in `source` into `table`; with `keep`, also a table of the source's other
     columns (all but text) for every posting scanned, so callers never read the source twice."""
     exact = "true" if pattern == scanner.exact_pattern else "false"
-    # Lists first, into a table: unnesting straight from the scan made DuckDB run the regex twice.
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE scanned AS
-        SELECT * EXCLUDE (text), regexp_extract_all({SCAN_TEXT.format(col='text')}, $pattern) AS ms
-        FROM {source} {where}""", {"pattern": pattern})
-    if keep:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {keep} AS SELECT * EXCLUDE (ms) FROM scanned")
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE {table} AS
-        SELECT posting_id, unnest(ms) AS m, generate_subscripts(ms, 1) AS k, {exact} AS exact
-        FROM scanned WHERE len(ms) > 0""")
-    con.execute("DROP TABLE scanned")
+    with temp_tables(con, "scanned"):
+        # Lists first, into a table: unnesting straight from the scan made DuckDB run the regex twice.
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE scanned AS
+            SELECT * EXCLUDE (text), regexp_extract_all({SCAN_TEXT.format(col='text')}, $pattern) AS ms
+            FROM {source} {where}""", {"pattern": pattern})
+        if keep:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {keep} AS SELECT * EXCLUDE (ms) FROM scanned")
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE {table} AS
+            SELECT posting_id, unnest(ms) AS m, generate_subscripts(ms, 1) AS k, {exact} AS exact
+            FROM scanned WHERE len(ms) > 0""")
 
 
 def _rescan_exactly(con: duckdb.DuckDBPyConnection, scanner: Scanner, source: str) -> None:
-    con.execute("""CREATE OR REPLACE TEMP TABLE redo AS SELECT DISTINCT posting_id FROM found_raw
-                   JOIN found_kinds USING (m) WHERE unresolved""")
-    _scan(con, scanner, source, "found_exact", scanner.exact_pattern,
-          "WHERE posting_id IN (SELECT posting_id FROM redo)")
-    con.execute("DELETE FROM found_raw WHERE posting_id IN (SELECT posting_id FROM redo)")
-    con.execute("INSERT INTO found_raw SELECT * FROM found_exact")
-    con.execute("DROP TABLE found_exact; DROP TABLE redo")
+    with temp_tables(con, "found_exact", "redo"):
+        con.execute("""CREATE OR REPLACE TEMP TABLE redo AS SELECT DISTINCT posting_id FROM found_raw
+                       JOIN found_kinds USING (m) WHERE unresolved""")
+        _scan(con, scanner, source, "found_exact", scanner.exact_pattern,
+              "WHERE posting_id IN (SELECT posting_id FROM redo)")
+        con.execute("DELETE FROM found_raw WHERE posting_id IN (SELECT posting_id FROM redo)")
+        con.execute("INSERT INTO found_raw SELECT * FROM found_exact")
     classify_matches(con, scanner)
 
 
 def classify_matches(con: duckdb.DuckDBPyConnection, scanner: Scanner) -> None:
-    """Each distinct matched string → (core, term, excluded, unresolved), once: `found_kinds`."""
+    """Each distinct matched string of `found_raw` → (core, term, excluded, unresolved), once: `found_kinds`."""
     params: dict[str, object] = {}
     whens = []
     for i, (regex, term, excluded) in enumerate(scanner.classifier()):
@@ -199,53 +208,70 @@ def classify_matches(con: duckdb.DuckDBPyConnection, scanner: Scanner) -> None:
                     FROM (SELECT DISTINCT m FROM found_raw))))""", params)
 
 
-def locate_matches(con: duckdb.DuckDBPyConnection, scanner: Scanner, postings_sql: str,
-                   params: dict[str, object] | None = None) -> None:
-    """Temp table `located(posting_id, k, m, off, text)`: the 0-based character offset of every match
-    in the postings that `postings_sql` (columns posting_id, text, exact) selects, scanned with the
-    pattern `found` used for them."""
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE scanned AS
-        SELECT posting_id, text,
-               CASE WHEN exact THEN regexp_extract_all(scan_text, $exact_pattern)
-                    ELSE regexp_extract_all(scan_text, $pattern) END AS ms,
-               CASE WHEN exact THEN regexp_split_to_array(scan_text, $exact_pattern)
-                    ELSE regexp_split_to_array(scan_text, $pattern) END AS pieces
-        FROM (SELECT *, {SCAN_TEXT.format(col='text')} AS scan_text FROM ({postings_sql}))""",
-                {"pattern": scanner.pattern, "exact_pattern": scanner.exact_pattern, **(params or {})})
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE located AS
-        WITH lengths AS (
-            SELECT posting_id, text, ms,
-                   list_transform(pieces, lambda p: length(p)) AS piece_len,
-                   list_transform(ms, lambda x: length(x)) AS match_len
-            FROM scanned WHERE len(ms) > 0)
-        SELECT posting_id, k, ms[k] AS m,
-               (list_sum(piece_len[1:k]) + coalesce(list_sum(match_len[1:k - 1]), 0))::BIGINT AS off, text
-        FROM (SELECT *, unnest(range(1, len(ms) + 1)) AS k FROM lengths)""")
-    con.execute("DROP TABLE scanned")
+@contextmanager
+def contexts(con: duckdb.DuckDBPyConnection, scanner: Scanner, postings_sql: str, chars: int, pieces: int,
+             params: dict[str, object] | None = None, max_matches: int | None = None) -> Iterator[str]:
+    """Temp table `located(posting_id, k, left_text, right_text)`: up to `chars` characters before and after
+    every match (after its core) in the postings `postings_sql` (posting_id, text, exact) selects, rescanned
+    with the pattern `found` used for them; with `max_matches`, only each posting's first that many.
+
+    The text is cut at the matches once; a context is put together from the `pieces` pieces (each the text
+    between two matches and the match that ends it) on either side, each cut to `chars` first, so the work
+    per match is bounded and no row carries the posting's text. A piece holds at least one character and
+    one word, so `pieces` = `chars` covers `chars` characters and `pieces` = n + 1 covers n words.
+    """
+    keep = f"AND k <= {int(max_matches) + pieces}" if max_matches else ""
+    with temp_tables(con, "located"):
+        with temp_tables(con, "cut"):
+            con.execute(f"""
+                CREATE OR REPLACE TEMP TABLE cut AS
+                SELECT posting_id, unnest(pieces) AS piece, unnest(list_append(ms, NULL)) AS m,
+                       generate_subscripts(pieces, 1) AS k
+                FROM (SELECT posting_id,
+                             regexp_extract_all(scan_text, if(exact, $exact_pattern, $pattern)) AS ms,
+                             regexp_split_to_array(scan_text, if(exact, $exact_pattern, $pattern)) AS pieces
+                      FROM (SELECT posting_id, exact, {SCAN_TEXT.format(col='text')} AS scan_text
+                            FROM ({postings_sql})))
+                WHERE len(ms) > 0""",
+                        {"pattern": scanner.pattern, "exact_pattern": scanner.exact_pattern, **(params or {})})
+            con.execute(_CONTEXTS.format(chars=int(chars), pieces=int(pieces), keep=keep,
+                                         limit=f"AND c.k <= {int(max_matches)}" if max_matches else ""))
+        yield "located"
 
 
-def check_near(con: duckdb.DuckDBPyConnection, scanner: Scanner, index: int, term: Term, source: str) -> None:
+# Before a match: the last `chars` of the pieces before it and the text before it; after: the rest of the
+# match after its core, then the pieces that follow.
+_CONTEXTS = """
+    CREATE OR REPLACE TEMP TABLE located AS
+    SELECT c.posting_id, c.k, right(before_pieces || right(coalesce(c.piece, ''), {chars}), {chars}) AS left_text,
+           left(right(c.m, length(c.m) - length(f.core)) || after_pieces, {chars}) AS right_text
+    FROM (SELECT posting_id, k, piece, m,
+                 coalesce(array_to_string(list(before) OVER w_before, ''), '') AS before_pieces,
+                 coalesce(array_to_string(list(after) OVER w_after, ''), '') AS after_pieces
+          FROM (SELECT *, right(coalesce(piece, '') || coalesce(m, ''), {chars}) AS before,
+                          left(coalesce(piece, '') || coalesce(m, ''), {chars}) AS after
+                FROM cut WHERE true {keep})
+          WINDOW w_before AS (PARTITION BY posting_id ORDER BY k ROWS BETWEEN {pieces} PRECEDING AND 1 PRECEDING),
+                 w_after AS (PARTITION BY posting_id ORDER BY k ROWS BETWEEN 1 FOLLOWING AND {pieces} FOLLOWING)) c
+    JOIN found f USING (posting_id, k)
+    WHERE c.m IS NOT NULL {limit}"""
+
+
+def _check_near(con: duckdb.DuckDBPyConnection, scanner: Scanner, index: int, term: Term, source: str) -> None:
     """Mark `found` rows of one term whose window holds none of its `near` words."""
-    locate_matches(con, scanner, f"""SELECT s.posting_id, s.text, f.exact FROM {source} s
-        JOIN (SELECT DISTINCT posting_id, exact FROM found WHERE term = $term AND NOT excluded) f USING (posting_id)""",
-                   {"term": index})
-    span = term.window * CHARS_PER_WORD
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE near_checked AS
-        SELECT l.posting_id, l.k, len(list_filter(
-                   list_concat(left_words[greatest(len(left_words) - $window + 1, 1):], right_words[1:$window]),
-                   lambda w: regexp_full_match(w, $near))) > 0 AS ok
-        FROM (SELECT posting_id, k,
-                     regexp_extract_all(substring(text, greatest(1, off + 1 - {span}), least(off, {span})), '{WORD}+')
-                         AS left_words,
-                     regexp_extract_all(substring(text, off + length(f.core) + 1, {span}), '{WORD}+') AS right_words
-              FROM located JOIN found f USING (posting_id, k) WHERE f.term = $term AND NOT f.excluded) l""",
-                {"window": term.window, "near": near_regex(term), "term": index})
-    con.execute("""UPDATE found SET near_ok = n.ok FROM near_checked n
-                   WHERE found.posting_id = n.posting_id AND found.k = n.k""")
-    con.execute("DROP TABLE near_checked")
+    postings = f"""SELECT s.posting_id, s.text, f.exact FROM {source} s
+        JOIN (SELECT DISTINCT posting_id, exact FROM found WHERE term = $term AND NOT excluded) f USING (posting_id)"""
+    with contexts(con, scanner, postings, term.window * CHARS_PER_WORD, term.window + 1, {"term": index}) as located:
+        con.execute(f"""
+            UPDATE found SET near_ok = n.ok FROM (
+                SELECT l.posting_id, l.k, len(list_filter(
+                           list_concat(left_words[greatest(len(left_words) - $window + 1, 1):], right_words[1:$window]),
+                           lambda w: regexp_full_match(w, $near))) > 0 AS ok
+                FROM (SELECT posting_id, k, regexp_extract_all(left_text, '{WORD}+') AS left_words,
+                             regexp_extract_all(right_text, '{WORD}+') AS right_words
+                      FROM {located} JOIN found f USING (posting_id, k) WHERE f.term = $term AND NOT f.excluded) l) n
+            WHERE found.posting_id = n.posting_id AND found.k = n.k""",
+                    {"window": term.window, "near": near_regex(term), "term": index})
 
 
 def count_in_texts(lexicon: Lexicon, texts: list[str]) -> list[dict[str, tuple[int, int, int]]]:
@@ -258,11 +284,11 @@ def count_in_texts(lexicon: Lexicon, texts: list[str]) -> list[dict[str, tuple[i
         con.execute("""CREATE TEMP TABLE analysis_input AS
                        SELECT i - 1 AS posting_id, $texts[i] AS text FROM range(1, len($texts) + 1) r(i)""",
                     {"texts": texts})
-        match_postings(con, build_scanner(lexicon))
-        rows = con.execute("""
-            SELECT posting_id, term, count(*) FILTER (NOT excluded AND near_ok), count(*) FILTER (excluded),
-                   count(*) FILTER (NOT excluded AND NOT near_ok)
-            FROM found WHERE term IS NOT NULL GROUP BY ALL""").fetchall()
+        with scan(con, build_scanner(lexicon), "analysis_input") as scanned:
+            rows = con.execute(f"""
+                SELECT posting_id, term, count(*) FILTER (NOT excluded AND near_ok), count(*) FILTER (excluded),
+                       count(*) FILTER (NOT excluded AND NOT near_ok)
+                FROM {scanned.found} WHERE term IS NOT NULL GROUP BY ALL""").fetchall()
     finally:
         con.close()
     counts: list[dict[str, tuple[int, int, int]]] = [{} for _ in texts]

@@ -10,21 +10,25 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
 
-from analysis.boilerplate import analysed_text_sql, refresh_boilerplate, refresh_lines
+from analysis.boilerplate import analysed_texts, boilerplate_changes, refresh_lines
 from analysis.lexicon import Lexicon
-from analysis.match import build_scanner, match_postings
+from analysis.lines import ensure_schema
+from analysis.match import Scanned, build_scanner, scan
 from scraper.dates import utcnow
+from scraper.sql import temp_tables, transaction
 
 KEEP_KEYS = 3
 # DuckDB caches data pages up to its memory limit (80% of RAM by default) and holds temp tables in memory
 # until then: analysis and import run under this limit instead, spilling to <db>.tmp beyond it.
 MEMORY_LIMIT = "2GB"
-# Matching a fifth of the postings or fewer, their texts are copied out first (see _stage_texts).
+# Matching a fifth of the postings or fewer, their texts are copied out first (see _texts_to_match).
 STAGE_FRACTION = 0.2
 log = logging.getLogger("jobtone")
 
@@ -47,20 +51,16 @@ def analyse(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, include_boilerplat
     started = time.monotonic()
     key = analysis_key(lexicon, include_boilerplate)
     limit_memory(con)
-    con.begin()
-    try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE stale AS {_stale_sql(key)}")
-        batch = refresh_lines(con)
-        if not include_boilerplate:
-            refresh_boilerplate(con, key, _seen_batch(con, key))
-        rematched = _rematch(con, lexicon, key, include_boilerplate)
-        now = now or utcnow()
-        total = _record_run(con, lexicon, key, include_boilerplate, rematched, now, batch)
+    with transaction(con):
+        ensure_schema(con)
+        with temp_tables(con, "stale"):
+            con.execute(f"CREATE OR REPLACE TEMP TABLE stale AS {_stale_sql(key)}")
+            batch = refresh_lines(con)
+            changes = nullcontext(None) if include_boilerplate else boilerplate_changes(con, key, _seen_batch(con, key))
+            with changes as changed:
+                rematched = _rematch(con, lexicon, key, include_boilerplate, changed)
+        total = _record_run(con, lexicon, key, include_boilerplate, rematched, now or utcnow(), batch)
         _prune(con)
-        con.commit()
-    except Exception:
-        con.rollback()
-        raise
     stats = AnalysisStats(key, total, rematched, time.monotonic() - started)
     log.info("analysis %s (%s): %d postings, %d matched again in %.1fs", lexicon.name, key, total, rematched,
              stats.seconds)
@@ -74,7 +74,8 @@ def _stale_sql(key: str) -> str:
                WHERE a.posting_id IS NULL OR a.content_hash <> p.content_hash"""
 
 
-def _stage_texts(con: duckdb.DuckDBPyConnection, ids_sql: str) -> str:
+@contextmanager
+def _texts_to_match(con: duckdb.DuckDBPyConnection, ids_sql: str) -> Iterator[str]:
     """A relation (posting_id, content_hash, text, boilerplate, words) holding the postings `ids_sql` selects.
 
     DuckDB reads a column for every row it scans, and posting ids are random hashes, so each query that
@@ -82,13 +83,16 @@ def _stage_texts(con: duckdb.DuckDBPyConnection, ids_sql: str) -> str:
     """
     total = con.execute("SELECT count(*) FROM postings").fetchall()[0][0]
     if con.execute(f"SELECT count(*) FROM ({ids_sql})").fetchall()[0][0] > STAGE_FRACTION * total:
-        return "postings"
+        yield "postings"
+        return
     first = con.execute(f"SELECT coalesce(min(rowid), 0) FROM postings WHERE posting_id IN ({ids_sql})").fetchall()[0][0]
-    # New and changed postings are appended (the store deletes and re-inserts them), so they sit at the
-    # end of the table: a row-id bound lets DuckDB skip the row groups before them (measured 25x faster).
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE staged_texts AS SELECT posting_id, content_hash, text, boilerplate, words FROM postings
-                    WHERE rowid >= {int(first)} AND posting_id IN ({ids_sql})""")
-    return "staged_texts"
+    with temp_tables(con, "staged_texts"):
+        # New and changed postings are appended (the store deletes and re-inserts them), so they sit at the
+        # end of the table: a row-id bound lets DuckDB skip the row groups before them (measured 25x faster).
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE staged_texts AS
+                        SELECT posting_id, content_hash, text, boilerplate, words FROM postings
+                        WHERE rowid >= {int(first)} AND posting_id IN ({ids_sql})""")
+        yield "staged_texts"
 
 
 def limit_memory(con: duckdb.DuckDBPyConnection) -> None:
@@ -96,44 +100,50 @@ def limit_memory(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
 
 
-def _rematch(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, key: str, include_boilerplate: bool) -> int:
-    changed = "" if include_boilerplate else "UNION SELECT posting_id FROM boilerplate_changed"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE rematch AS SELECT posting_id FROM stale {changed}")
-    count = int(con.execute("SELECT count(*) FROM rematch").fetchall()[0][0])
-    if count:
-        texts = _stage_texts(con, "SELECT posting_id FROM rematch")
-        # A view, not a table: the text is read from `postings` by the scan, never copied.
-        con.execute("CREATE OR REPLACE TEMP VIEW analysis_input AS "
-                    + analysed_text_sql(con, include_boilerplate, "SELECT posting_id FROM rematch", key, texts))
-        match_postings(con, build_scanner(lexicon))
-        _store_results(con, lexicon, key)
-        con.execute("DROP VIEW analysis_input; DROP TABLE found; DROP TABLE found_kinds; DROP TABLE IF EXISTS staged_texts; "
-                    "DROP TABLE analysed_ids; DROP TABLE IF EXISTS boilerplate_removed; DROP TABLE scanned_rows")
-    con.execute("DROP TABLE rematch; DROP TABLE stale")
+def _rematch(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, key: str, include_boilerplate: bool,
+             changed: str | None) -> int:
+    """Match the stale postings and those `changed` (a table of posting ids) names; returns how many."""
+    also = f"UNION SELECT posting_id FROM {changed}" if changed else ""
+    with temp_tables(con, "rematch"):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE rematch AS SELECT posting_id FROM stale {also}")
+        count = int(con.execute("SELECT count(*) FROM rematch").fetchall()[0][0])
+        if count:
+            ids = "SELECT posting_id FROM rematch"
+            with _texts_to_match(con, ids) as texts, \
+                    analysed_texts(con, include_boilerplate, ids, key, texts) as analysed, \
+                    temp_tables(con, "analysis_input view"):
+                # A view, not a table: the text is read from `postings` by the scan, never copied.
+                con.execute(f"CREATE OR REPLACE TEMP VIEW analysis_input AS {analysed}")
+                with scan(con, build_scanner(lexicon), "analysis_input") as scanned:
+                    _store_results(con, lexicon, key, scanned)
     return count
 
 
-def _store_results(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, key: str) -> None:
-    terms = [(i, t.name, t.category) for i, t in enumerate(lexicon.terms)]
-    con.execute("CREATE OR REPLACE TEMP TABLE lexicon_terms (term_index INTEGER, term VARCHAR, category VARCHAR)")
-    con.executemany("INSERT INTO lexicon_terms VALUES (?, ?, ?)", terms)
+def _store_results(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, key: str, scanned: Scanned) -> None:
+    with temp_tables(con, "lexicon_terms"):
+        terms = [(i, t.name, t.category) for i, t in enumerate(lexicon.terms)]
+        con.execute("CREATE OR REPLACE TEMP TABLE lexicon_terms (term_index INTEGER, term VARCHAR, category VARCHAR)")
+        con.executemany("INSERT INTO lexicon_terms VALUES (?, ?, ?)", terms)
+        _replace_results(con, key, scanned)
+
+
+def _replace_results(con: duckdb.DuckDBPyConnection, key: str, scanned: Scanned) -> None:
     for table in ("posting_analysis", "term_counts", "category_counts"):
         con.execute(f"DELETE FROM {table} WHERE analysis_key = $key AND posting_id IN (SELECT posting_id FROM rematch)",
                     {"key": key})
-    con.execute("""INSERT INTO posting_analysis SELECT $key, posting_id, content_hash, coalesce(words, 0)
-                   FROM scanned_rows""", {"key": key})
-    con.execute("""
+    con.execute(f"""INSERT INTO posting_analysis SELECT $key, posting_id, content_hash, coalesce(words, 0)
+                    FROM {scanned.rows}""", {"key": key})
+    con.execute(f"""
         INSERT INTO term_counts
         SELECT $key, f.posting_id, t.term, t.category,
                count(*) FILTER (NOT f.excluded AND f.near_ok), count(*) FILTER (f.excluded),
                count(*) FILTER (NOT f.excluded AND NOT f.near_ok)
-        FROM found f JOIN lexicon_terms t ON t.term_index = f.term GROUP BY ALL""", {"key": key})
+        FROM {scanned.found} f JOIN lexicon_terms t ON t.term_index = f.term GROUP BY ALL""", {"key": key})
     con.execute("""
         INSERT INTO category_counts
         SELECT analysis_key, posting_id, category, sum(mentions), count(*)
         FROM term_counts WHERE analysis_key = $key AND mentions > 0
           AND posting_id IN (SELECT posting_id FROM rematch) GROUP BY ALL""", {"key": key})
-    con.execute("DROP TABLE lexicon_terms")
 
 
 def _seen_batch(con: duckdb.DuckDBPyConnection, key: str) -> int | None:

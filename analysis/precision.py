@@ -110,7 +110,7 @@ def corrected_rows(rows: Sequence[TrendRow], table: Sequence[Precision], lexicon
         year = row.start.year
         if row.series in {t.name for t in lexicon.terms}:
             p = precision_for(table, row.series, year)
-            prec = (p.precision, p.interval) if p and p.interval else None
+            prec = (p.precision, p.interval) if p and p.precision is not None and p.interval else None
         else:
             prec = _category_precision(table, weights.get((row.period, row.series), {}), year)
         out.append(_corrected(row, prec))
@@ -119,14 +119,17 @@ def corrected_rows(rows: Sequence[TrendRow], table: Sequence[Precision], lexicon
 
 def _category_precision(table: Sequence[Precision], matches: Mapping[str, int], year: int
                         ) -> tuple[float, tuple[float, float]] | None:
-    known = [(n, precision_for(table, term, year)) for term, n in matches.items() if n]
-    known = [(n, p) for n, p in known if p is not None and p.interval is not None]
-    total = sum(n for n, _ in known)
+    known: list[tuple[int, float, tuple[float, float]]] = []
+    for term, n in matches.items():
+        p = precision_for(table, term, year) if n else None
+        if p is not None and p.precision is not None and p.interval is not None:
+            known.append((n, p.precision, p.interval))
+    total = sum(n for n, _, _ in known)
     if not known or total < sum(matches.values()):  # a term without labels: no honest correction
         return None
-    value = sum(n * p.precision for n, p in known) / total  # type: ignore[operator]
-    low = sum(n * p.interval[0] for n, p in known) / total  # type: ignore[index]
-    high = sum(n * p.interval[1] for n, p in known) / total  # type: ignore[index]
+    value = sum(n * precision for n, precision, _ in known) / total
+    low = sum(n * interval[0] for n, _, interval in known) / total
+    high = sum(n * interval[1] for n, _, interval in known) / total
     return value, (low, high)
 
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
-DATE_BASES = ("posted", "seen")
+# What a posting is dated by: the source's posting date, or when jobtone first saw it (the postings column).
+DATE_BASES = {"posted": "posted_at", "seen": "first_seen_at"}
 SeriesKey = tuple[str, str]  # (series, group)
 CSV_COLUMNS = ("period", "series", "postings", "matches", "share", "ci_low", "ci_high", "per_10k_words")
 
@@ -67,7 +68,7 @@ class ChartMeta:
 
     def __post_init__(self) -> None:
         if self.date_basis not in DATE_BASES:
-            raise ValueError(f"date_basis must be one of {DATE_BASES}, not {self.date_basis!r}")
+            raise ValueError(f"date_basis must be one of {tuple(DATE_BASES)}, not {self.date_basis!r}")
 
     def category_of(self, term: str) -> str:
         """The category a term belongs to, or "" when the lexicon does not list it."""

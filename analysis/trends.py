@@ -9,11 +9,11 @@ from datetime import date, datetime
 
 import duckdb
 
-from analysis.series import TrendRow, wilson_interval
+from analysis.series import DATE_BASES, TrendRow, wilson_interval
 from scraper.errors import ConfigError
+from scraper.store import EARLIEST_POSTED, latest_plausible
 
 PERIODS = ("month", "quarter", "year")
-DATE_BASES = {"posted": "p.posted_at", "seen": "p.first_seen_at"}
 MIN_POSTINGS = 30
 # --adjust: whose mix is held fixed. A posting without a company stands for its board.
 MIX_UNITS = {"company": "coalesce(nullif(lower(trim(p.company)), ''), p.source || ':' || p.board)",
@@ -51,7 +51,7 @@ class TrendQuery:
         if self.dedupe not in DEDUPE:
             raise ConfigError(f"--dedupe must be one of {', '.join(DEDUPE)}")
         if self.since and self.until and self.since > self.until:
-            raise ConfigError(f"--since {self.since} is after --until {self.until}: no period lies between them")
+            raise ConfigError(f"--since {self.since} is after --until {self.until}: no period fits")
 
 
 def period_label(start: date, by: str) -> str:
@@ -121,8 +121,8 @@ def series_names(con: duckdb.DuckDBPyConnection, analysis_key: str, terms: bool)
 
 def _counts_sql(query: TrendQuery) -> tuple[str, dict[str, object]]:
     """Counts per period, series and mix unit, summed per period; the fixed-mix sums ride along."""
-    date_col = DATE_BASES[query.date_basis]
-    filters, params = _filters(query)
+    date_col = date_column(query)
+    filters, params = posting_filters(query)
     counts, name = ("term_counts", "term") if query.terms else ("category_counts", "category")
     group = "if(p.source = 'hn', 'hn', 'boards')" if query.group else "''"
     unit = MIX_UNITS[query.adjust] if query.adjust else "''"
@@ -131,7 +131,7 @@ def _counts_sql(query: TrendQuery) -> tuple[str, dict[str, object]]:
             SELECT a.posting_id, a.words, date_trunc('{query.by}', {date_col})::DATE AS start, {group} AS grp,
                    {MIX_UNITS['company']} AS company, p.source, {unit} AS unit, p.words AS text_words
             FROM posting_analysis a JOIN postings p USING (posting_id)
-            WHERE a.analysis_key = $key AND {date_col} IS NOT NULL {filters}),
+            WHERE a.analysis_key = $key {filters}),
         kept AS ({_kept_sql(query)}),
         cells AS (SELECT start, grp, unit, count(*) AS postings, sum(words) AS words FROM kept GROUP BY ALL),
         weights AS (SELECT grp, unit, sum(postings) / sum(sum(postings)) OVER (PARTITION BY grp) AS w
@@ -157,6 +157,8 @@ def _counts_sql(query: TrendQuery) -> tuple[str, dict[str, object]]:
         FROM periods p CROSS JOIN names n
         LEFT JOIN mixed m ON m.start = p.start AND m.grp = p.grp AND m.series = n.series
         ORDER BY p.start, p.grp, n.position"""
+    # Dates outside the plausible window count as unknown, as the store makes them on load (a file loaded
+    # before it did may hold 0001-01-01 or 9999-12-31).
     return sql, {"key": query.analysis_key, **params}
 
 
@@ -185,9 +187,17 @@ def _kept_sql(query: TrendQuery) -> str:
     return sql
 
 
-def _filters(query: TrendQuery) -> tuple[str, dict[str, object]]:
-    date_col = DATE_BASES[query.date_basis]
-    clauses, params = [], {}
+def date_column(query: TrendQuery) -> str:
+    """The postings column (aliased `p`) that dates a posting for this query."""
+    return f"p.{DATE_BASES[query.date_basis]}"
+
+
+def posting_filters(query: TrendQuery) -> tuple[str, dict[str, object]]:
+    """` AND …` clauses on postings `p`: a plausible date (stored dates outside the window count nowhere),
+    then the query's source, company and date range; every user value is a parameter."""
+    date_col = date_column(query)
+    clauses = [f"{date_col} BETWEEN $earliest AND $latest"]
+    params: dict[str, object] = {"earliest": EARLIEST_POSTED, "latest": latest_plausible()}
     if query.source:
         clauses.append("p.source = $source")
         params["source"] = query.source

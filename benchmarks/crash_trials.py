@@ -42,8 +42,8 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the replay server and its fixtures
 
 from e2e import board, write_config  # noqa: E402
-from replay import Reply, ReplayServer, fixture_bytes  # noqa: E402
 from jobtone.cli import main as jobtone_main  # noqa: E402
+from replay import ReplayServer, Reply, fixture_bytes  # noqa: E402
 from scraper.posting import CONTENT_HASH_SQL, POSTING_ID_SQL  # noqa: E402
 
 Routes = Callable[[ReplayServer, int], None]  # serve state 0 or 1

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from scraper import store
-from scraper.housekeeping import compact, file_size
+from scraper.compact import compact, file_size
 from scraper.posting import Posting
 from scraper.scrape import write_run_record
 

@@ -81,8 +81,8 @@ def main() -> None:
     for _ in range(args.repeat):
         with tempfile.TemporaryDirectory() as tmp:
             db = Path(tmp) / "bench.duckdb"
-            first.append(median_seconds(lambda: stage_and_load(db, postings, datetime(2026, 5, 2)), 1)[0])
-            again.append(median_seconds(lambda: stage_and_load(db, postings, datetime(2026, 5, 3)), 1)[0])
+            first.append(median_seconds(lambda db=db: stage_and_load(db, postings, datetime(2026, 5, 2)), 1)[0])
+            again.append(median_seconds(lambda db=db: stage_and_load(db, postings, datetime(2026, 5, 3)), 1)[0])
     load_s, reload_s = statistics.median(first), statistics.median(again)
     print(f"thread: {args.posts:,} top-level posts + {args.replies:,} replies, {len(body) / 1e6:.1f} MB body; "
           f"{len(postings):,} postings, {parsed.skipped} skipped")

@@ -28,7 +28,7 @@ from scraper.config import Config
 from scraper.dates import utcnow
 from scraper.discover import config_key
 from scraper.errors import DatabaseLocked, FetchError, JobtoneError, ParseError
-from scraper.housekeeping import run_log
+from scraper.run_logs import run_log
 from scraper.runlock import run_lock
 from scraper.scrape import BoardOutcome, RunSummary, scrape
 from scraper.sources import Board

@@ -6,6 +6,7 @@ default (`scraper/default.toml`, which `jobtone init` copies out for editing).
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -64,31 +65,49 @@ def default_config_text() -> str:
 def load_config(path: Path | None = None, db: Path | None = None) -> Config:
     """Read the configuration (see module docstring for the lookup order); `db` overrides `[database] path`."""
     if path is not None and not path.is_file():
-        raise ConfigError(f"config file {path} not found")
+        raise ConfigError(f"config file {_shown(path)} not found")
     if path is None and Path(CONFIG_NAME).is_file():
         path = Path(CONFIG_NAME)
-    text = path.read_text(encoding="utf-8") if path else default_config_text()
+    try:
+        text = _read_text(path) if path else default_config_text()
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {_shown(path)}: {exc.strerror or exc}") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path or 'built-in default config'}: {exc}") from exc
+        raise ConfigError(f"{_shown(path)}: {exc}") from exc
     return config_from_dict(data, path=path, db=db)
 
 
+def _read_text(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"config file {_shown(path)} is not UTF-8 text (line {line}): save it as UTF-8") from None
+
+
 def config_from_dict(data: Mapping[str, Any], path: Path | None = None, db: Path | None = None) -> Config:
-    where = str(path or "built-in default config")
+    where = _shown(path)
     database = _table(data, "database", where)
     api = _table(data, "api", where)
     for name, root in api.items():
         if not isinstance(root, str) or not root.startswith(("http://", "https://")):
             raise ConfigError(f"{where}: [api] {name} must be an http(s) URL, got {root!r}")
+    db_path = database.get("path", str(DEFAULT_DB))
+    if not isinstance(db_path, str) or not db_path.strip():
+        raise ConfigError(f"{where}: [database] path must be a file path in quotes (e.g. \"{DEFAULT_DB}\"), "
+                          f"got {db_path!r}")
+    if any(ord(c) < 32 or ord(c) == 127 for c in db_path):
+        raise ConfigError(f"{where}: [database] path {db_path!r} holds a control character (a newline?)")
     return Config(
-        boards=tuple(parse_board(entry, where) for entry in data.get("board", []))
-        + tuple(parse_page(entry, where) for entry in data.get("page", [])),
-        db_path=Path(db or database.get("path") or DEFAULT_DB),
+        boards=tuple(parse_board(entry, where) for entry in _array(data, "board", where))
+        + tuple(parse_page(entry, where) for entry in _array(data, "page", where)),
+        db_path=Path(db or db_path),
         api=MappingProxyType(dict(api)),
         http=_http_settings(_table(data, "http", where), where),
-        lock_wait=float(database.get("lock_wait", 60.0)),
+        lock_wait=_number(database, "lock_wait", 60.0, f"{where}: [database]", minimum=0),
         path=path,
         sections=MappingProxyType(dict(data)),
         discover=_discover_settings(_table(data, "discover", where), where),
@@ -123,6 +142,15 @@ def parse_board_spec(spec: str) -> Board:
     return parse_board({"ats": ats, "token": token}, "command line")
 
 
+def _shown(path: Path | None) -> str:
+    """A config path for a one-line message: as is, or quoted with escapes when it holds a control
+    character; None is the built-in default."""
+    if path is None:
+        return "built-in default config"
+    text = str(path)
+    return repr(text) if any(ord(c) < 32 or ord(c) == 127 for c in text) else text
+
+
 def _table(data: Mapping[str, Any], name: str, where: str) -> Mapping[str, Any]:
     value = data.get(name, {})
     if not isinstance(value, Mapping):
@@ -138,30 +166,65 @@ def _discover_settings(table: Mapping[str, Any], where: str) -> DiscoverSettings
 
 
 def _run_settings(table: Mapping[str, Any], where: str) -> RunSettings:
-    minutes = table.get("max_minutes")
-    if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or minutes <= 0):
-        raise ConfigError(f"{where}: [run] max_minutes must be a number of minutes above 0, got {minutes!r}")
-    return RunSettings(None if minutes is None else float(minutes))
+    if "max_minutes" not in table:
+        return RunSettings()
+    return RunSettings(_number(table, "max_minutes", 0, f"{where}: [run]", above=0))
+
+
+def _array(data: Mapping[str, Any], name: str, where: str) -> list[Any]:
+    value = data.get(name, [])
+    if not isinstance(value, list):
+        raise ConfigError(f"{where}: `{name}` must be written as [[{name}]] tables, got {value!r}")
+    return value
+
+
+def _number(table: Mapping[str, Any], key: str, default: float, where: str, *, minimum: float | None = None,
+            above: float | None = None) -> float:
+    """A finite number (TOML integer or float) at least `minimum` / greater than `above`, else a ConfigError
+    naming the file, the table and the key (`where` is "FILE: [table]")."""
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConfigError(f"{where} {key} must be a number, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"{where} {key} must be {minimum:g} or more, got {value!r}")
+    if above is not None and value <= above:
+        raise ConfigError(f"{where} {key} must be more than {above:g}, got {value!r}")
+    return float(value)
+
+
+def _count(table: Mapping[str, Any], key: str, default: int, where: str, *, minimum: int) -> int:
+    """A whole number of at least `minimum` (2.0 passes as 2), else a ConfigError naming the key."""
+    value = _number(table, key, default, where, minimum=minimum)
+    if not value.is_integer():
+        raise ConfigError(f"{where} {key} must be a whole number, got {table.get(key)!r}")
+    return int(value)
+
+
+def _host_limit(table: Mapping[str, Any], where: str, default: HostLimit) -> HostLimit:
+    return HostLimit(_count(table, "concurrency", default.concurrency, where, minimum=1),
+                     _number(table, "interval", default.interval, where, minimum=0))
 
 
 def _http_settings(table: Mapping[str, Any], where: str) -> HttpSettings:
-    try:
-        default = HostLimit(int(table.get("concurrency", 2)), float(table.get("interval", 0.5)))
-        hosts = {
-            host: HostLimit(int(v.get("concurrency", default.concurrency)), float(v.get("interval", default.interval)))
-            for host, v in table.get("hosts", {}).items()
-        }
-        return HttpSettings(
-            connect_timeout=float(table.get("connect_timeout", 10.0)),
-            read_timeout=float(table.get("timeout", 60.0)),
-            retries=int(table.get("retries", 4)),
-            backoff=float(table.get("backoff", 1.0)),
-            max_retry_after=float(table.get("max_retry_after", 300.0)),
-            default_limit=default,
-            host_limits=MappingProxyType(hosts),
-            max_bytes=int(float(table.get("max_mb", 64)) * 1024 * 1024),
-            max_seconds=float(table.get("max_seconds", 300.0)),
-            board_seconds=float(table.get("board_seconds", 600.0)),
-        )
-    except (TypeError, ValueError, AttributeError) as exc:
-        raise ConfigError(f"{where}: bad [http] value: {exc}") from exc
+    """The [http] table; every number is checked (a zero timeout would fail every board, a negative
+    interval would hammer a host), with an error naming the key."""
+    section = f"{where}: [http]"
+    default = _host_limit(table, section, HostLimit())
+    hosts = _table(table, "hosts", f"{where}: [http]")
+    host_limits = {}
+    for host, limits in hosts.items():
+        if not isinstance(limits, Mapping):
+            raise ConfigError(f"{where}: [http.hosts.\"{host}\"] must be a table (concurrency, interval)")
+        host_limits[host] = _host_limit(limits, f"{where}: [http.hosts.\"{host}\"]", default)
+    return HttpSettings(
+        connect_timeout=_number(table, "connect_timeout", 10.0, section, above=0),
+        read_timeout=_number(table, "timeout", 60.0, section, above=0),
+        retries=_count(table, "retries", 4, section, minimum=0),
+        backoff=_number(table, "backoff", 1.0, section, minimum=0),
+        max_retry_after=_number(table, "max_retry_after", 300.0, section, minimum=0),
+        default_limit=default,
+        host_limits=MappingProxyType(host_limits),
+        max_bytes=int(_number(table, "max_mb", 64, section, above=0) * 1024 * 1024),
+        max_seconds=_number(table, "max_seconds", 300.0, section, above=0),
+        board_seconds=_number(table, "board_seconds", 600.0, section, above=0),
+    )

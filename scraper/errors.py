@@ -62,3 +62,12 @@ class DatabaseLocked(JobtoneError):
         super().__init__(f"database {path} is locked by {holder}")
         self.path = path
         self.holder = holder
+
+
+class StorageError(JobtoneError):
+    """The database file cannot be written or read (disk full, read-only, permission); names the path."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"cannot write {path}: {reason}")
+        self.path = path
+        self.reason = reason

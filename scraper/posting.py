@@ -71,25 +71,6 @@ def words_sql(column: str = "text") -> str:
             f"ELSE strlen({column}) - strlen(replace({column}, ' ', '')) + len(string_split({column}, chr(10))) END")
 
 
-# Each line (paragraph) of a posting's text is hashed when the posting is stored, for finding company
-# boilerplate (analysis/boilerplate.py). DuckDB's hash() is fast but may change between DuckDB versions:
-# the store records which version made the stored hashes (scraper/store.py line_hash_tag).
-LINE_HASH = "hash"
-
-
-def company_key_sql(column: str) -> str:
-    """A company as a hash of its trimmed, lower-cased name; NULL without a name (not one company)."""
-    return f"if(coalesce(trim({column}), '') = '', NULL, {LINE_HASH}(lower(trim({column}))))"
-
-
-def line_rows_sql(postings: str) -> str:
-    """SELECT posting_id, company_key, line_hash: one row per line of each posting in `postings` (a relation
-    with posting_id, company and text) that has a company."""
-    return f"""SELECT posting_id, company_key, {LINE_HASH}(unnest(string_split(text, chr(10)))) AS line_hash
-               FROM (SELECT posting_id, {company_key_sql('company')} AS company_key, text FROM {postings})
-               WHERE company_key IS NOT NULL AND coalesce(text, '') <> ''"""
-
-
 def raw_json(record: Any) -> str:
     """The source record as compact JSON text, for `Posting.raw`."""
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"), sort_keys=True)

@@ -50,7 +50,7 @@ def run_lock(db_path: Path, command: str = "run") -> Iterator[Path]:
     """Hold the database's run lock for the block, or raise RunInProgress at once if someone holds it."""
     path = lock_path(db_path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(path, "a+", encoding="utf-8")
+    handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 (held open: the lock lives as long as the handle)
     try:
         if not _try_lock(handle):
             raise RunInProgress(path, read_holder(path))

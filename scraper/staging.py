@@ -82,14 +82,15 @@ class Staging:
         (self.dir / batch.postings_file).unlink(missing_ok=True)
 
     def clean_partial(self, older_than: float = 600.0) -> None:
-        """Remove what a killed process left half-written (no .json beside it), once it is old enough not
-        to be another process's batch in the making."""
+        """Remove what a killed process left half-written (no .json beside it): at once when the process
+        that wrote it (its id is in the name) is gone, else once it is old enough not to be another
+        process's batch in the making."""
         if not self.dir.is_dir():
             return
         cutoff = time.time() - older_than
         for path in [*self.dir.glob("*.tmp"), *self.dir.glob("*.jsonl")]:
             orphan = path.suffix == ".tmp" or not path.with_suffix(".json").exists()
-            if orphan and path.stat().st_mtime < cutoff:
+            if orphan and (_writer_gone(path.name) or _mtime(path) < cutoff):
                 path.unlink(missing_ok=True)
 
     def stage_run(self, record: dict[str, Any]) -> None:
@@ -101,6 +102,27 @@ class Staging:
         if not self.dir.is_dir():
             return []
         return [(p, json.loads(p.read_text(encoding="utf-8"))) for p in sorted(self.dir.glob("run-*.runjson"))]
+
+
+def _writer_gone(name: str) -> bool:
+    """Whether the process that staged this file (`<time>-<pid>-...`) no longer runs; False if unknown."""
+    found = re.match(r"\d{8}T\d+-(\d+)-", name)
+    if not found or int(found.group(1)) == os.getpid():
+        return False
+    try:
+        os.kill(int(found.group(1)), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists, owned by someone else
+        return False
+    return False
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:  # another process cleaned it first
+        return float("inf")
 
 
 def _safe(name: str) -> str:

@@ -1,4 +1,5 @@
-"""The DuckDB store: owns the schema (ordered migrations + a version table) and every write.
+"""The DuckDB store: every write of postings. Its tables are declared in scraper/schema.sql (older files are
+converted by scraper/migrations.py).
 
 Writers hold the file only while writing one batch; readers open it read-only. Postings are loaded in bulk:
 a batch is read by DuckDB itself (`read_json` of a staged JSON-lines file, or any SQL for imports) into a
@@ -11,22 +12,28 @@ Timestamps are naive UTC throughout.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
-from datetime import datetime
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from scraper.errors import DatabaseLocked, JobtoneError
-from scraper.posting import Posting, line_rows_sql, words_sql
-from scraper.sql import sql_string
+from analysis.lines import hash_lines
+from scraper.dates import utcnow
+from scraper.errors import ConfigError, DatabaseLocked, JobtoneError, StorageError
+from scraper.migrations import migrate
+from scraper.posting import Posting, words_sql
+from scraper.sql import sql_string, temp_tables, transaction
+
+log = logging.getLogger("jobtone")
 
 # Columns of a posting as staged and loaded; `incoming` has these (an import adds its record number and reason).
 INCOMING_COLUMNS: dict[str, str] = {
@@ -40,196 +47,21 @@ INCOMING_COLUMNS: dict[str, str] = {
 STORED_COLUMNS = ", ".join(f"i.{name}" for name in INCOMING_COLUMNS if name != "seen_only")
 
 
-def line_hash_tag() -> str:
-    """Which hash made the stored line hashes (`posting_lines`): DuckDB's may change between its versions."""
-    return f"hash@duckdb-{duckdb.__version__}"
-
-
-def rehash_lines_sql() -> str:
-    """Every posting's lines hashed again, and the line state derived from them reset (the next analysis
-    counts them all): for a new schema, or when the hashes were made by another DuckDB version."""
-    return f"""
-    DELETE FROM posting_lines; DELETE FROM posting_line_state; DELETE FROM line_changes;
-    DELETE FROM company_line_counts; DELETE FROM boilerplate_lines;
-    UPDATE analysis_runs SET line_batch = NULL;
-    INSERT INTO posting_lines {line_rows_sql('postings')};
-    DELETE FROM analysis_meta WHERE key IN ('line_hash', 'line_batch');
-    INSERT INTO analysis_meta VALUES ('line_hash', '{line_hash_tag()}');
-    """
-
-
-MIGRATIONS: list[tuple[str, str]] = [
-    ("postings, history and runs", """
-    CREATE TABLE postings (
-        posting_id    BIGINT NOT NULL,   -- stable hash of (source, board, external_id): see scraper/posting.py
-        source        VARCHAR NOT NULL,  -- greenhouse, lever, ashby, ..., hn
-        board         VARCHAR NOT NULL,  -- the board's token on that source
-        external_id   VARCHAR NOT NULL,  -- the source's own id, as text
-        company       VARCHAR,
-        title         VARCHAR,
-        location      VARCHAR,
-        url           VARCHAR,
-        text          VARCHAR,           -- the posting's own words, plain text
-        boilerplate   VARCHAR,           -- text the source marks as shared across postings
-        posted_at     TIMESTAMP,         -- the source's posting date, UTC; NULL when it gives none
-        date_source   VARCHAR,           -- the field posted_at came from
-        first_seen_at TIMESTAMP NOT NULL,
-        last_seen_at  TIMESTAMP NOT NULL,
-        removed_at    TIMESTAMP,         -- set when it disappeared from its board; cleared if it returns
-        changed_at    TIMESTAMP NOT NULL,-- when its wording last changed (or first seen)
-        content_hash  VARCHAR NOT NULL,
-        fingerprint   VARCHAR,           -- what a detail-per-posting source's list said about it
-        raw           VARCHAR            -- the source record, JSON
-    );
-    CREATE TABLE posting_history (       -- earlier wordings of postings whose text changed
-        posting_id    BIGINT NOT NULL,
-        content_hash  VARCHAR NOT NULL,
-        title         VARCHAR,
-        text          VARCHAR,
-        boilerplate   VARCHAR,
-        valid_from    TIMESTAMP,
-        valid_to      TIMESTAMP NOT NULL
-    );
-    CREATE TABLE runs (
-        run_id     VARCHAR NOT NULL,
-        command    VARCHAR,
-        started_at TIMESTAMP NOT NULL,
-        ended_at   TIMESTAMP,
-        status     VARCHAR,              -- ok | partial | failed | locked
-        fetched    BIGINT, new BIGINT, updated BIGINT, removed BIGINT,
-        failures   INTEGER,
-        error      VARCHAR
-    );
-    CREATE TABLE board_runs (
-        run_id     VARCHAR NOT NULL,
-        source     VARCHAR NOT NULL,
-        board      VARCHAR NOT NULL,
-        company    VARCHAR,
-        started_at TIMESTAMP,
-        ended_at   TIMESTAMP,
-        status     VARCHAR,              -- ok | not_found | failed | staged
-        fetched    BIGINT, new BIGINT, updated BIGINT, removed BIGINT,
-        url        VARCHAR,
-        error      VARCHAR
-    );
-    """),
-    ("analysis: term counts, boilerplate lines, views", """
-    CREATE TABLE analysis_runs (         -- one row per analysis key: a lexicon version and a boilerplate mode
-        analysis_key        VARCHAR NOT NULL,  -- lexicon_version, plus '+boilerplate' when it was counted
-        lexicon_name        VARCHAR NOT NULL,
-        lexicon_version     VARCHAR NOT NULL,  -- content hash of the lexicon's terms
-        lexicon_source      VARCHAR,           -- pack:<name> or the file
-        include_boilerplate BOOLEAN NOT NULL,
-        analysed_at         TIMESTAMP NOT NULL,
-        postings            BIGINT,            -- postings with stored results
-        rematched           BIGINT,            -- postings matched again by the last run
-        line_batch          BIGINT             -- the last posting_lines batch this key has seen
-    );
-    CREATE TABLE analysis_terms (lexicon_version VARCHAR NOT NULL, position INTEGER NOT NULL,
-                                 term VARCHAR NOT NULL, category VARCHAR NOT NULL);
-    CREATE TABLE posting_analysis (      -- what each posting's counts were computed on
-        analysis_key VARCHAR NOT NULL, posting_id BIGINT NOT NULL,
-        content_hash VARCHAR NOT NULL,   -- postings.content_hash at the time
-        words        BIGINT NOT NULL     -- whitespace-separated words of the analysed text
-    );
-    CREATE TABLE term_counts (           -- only terms found (or excluded) in a posting
-        analysis_key VARCHAR NOT NULL, posting_id BIGINT NOT NULL, term VARCHAR NOT NULL, category VARCHAR NOT NULL,
-        mentions INTEGER NOT NULL,       -- matches that count
-        excluded INTEGER NOT NULL,       -- inside an exclusion phrase of the term
-        not_near INTEGER NOT NULL        -- matches with none of the term's `near` words in their window
-    );
-    CREATE TABLE category_counts (
-        analysis_key VARCHAR NOT NULL, posting_id BIGINT NOT NULL, category VARCHAR NOT NULL,
-        mentions INTEGER NOT NULL, terms INTEGER NOT NULL
-    );
-    CREATE TABLE posting_lines (         -- each distinct line (paragraph) of each posting, hashed, for boilerplate
-        posting_id BIGINT NOT NULL, company_key VARCHAR, line_hash UBIGINT NOT NULL,
-        words INTEGER NOT NULL           -- words of all its occurrences in the posting
-    );
-    CREATE TABLE posting_line_state (
-        posting_id BIGINT NOT NULL, content_hash VARCHAR NOT NULL, company_key VARCHAR,
-        text_words BIGINT NOT NULL, boilerplate_words BIGINT NOT NULL,
-        batch BIGINT NOT NULL            -- the refresh that stored its lines
-    );
-    CREATE TABLE line_changes (batch BIGINT NOT NULL, company_key VARCHAR);  -- companies whose lines changed
-    CREATE TABLE company_line_counts (   -- in how many of a company's postings each line appears
-        company_key VARCHAR NOT NULL, line_hash UBIGINT NOT NULL, uses BIGINT NOT NULL
-    );
-    CREATE TABLE boilerplate_lines (     -- lines repeated in at least half of a company's postings
-        analysis_key VARCHAR NOT NULL, company_key VARCHAR NOT NULL, line_hash UBIGINT NOT NULL
-    );
-    CREATE TABLE analysis_meta (key VARCHAR NOT NULL, value VARCHAR);
-    CREATE VIEW analysis_current AS      -- the analysis run most recently
-        SELECT * FROM analysis_runs ORDER BY analysed_at DESC LIMIT 1;
-    CREATE VIEW posting_texts AS
-        SELECT p.posting_id, p.source, if(p.source = 'hn', 'hn', 'boards') AS family, p.board, p.company,
-               p.title, p.url, p.location, p.posted_at, p.date_source, p.first_seen_at, p.removed_at,
-               p.text, p.boilerplate, s.text_words AS words
-        FROM postings p LEFT JOIN posting_line_state s USING (posting_id);
-    CREATE VIEW term_matches AS
-        SELECT t.posting_id, t.term, t.category, t.mentions, t.excluded, t.not_near
-        FROM term_counts t JOIN analysis_current c USING (analysis_key);
-    CREATE VIEW posting_categories AS
-        SELECT a.posting_id, cat.category, coalesce(cc.mentions, 0) AS mentions,
-               coalesce(cc.mentions, 0) > 0 AS matched, a.words
-        FROM posting_analysis a
-        JOIN analysis_current c USING (analysis_key)
-        JOIN (SELECT DISTINCT category FROM analysis_terms JOIN analysis_current USING (lexicon_version)) cat ON true
-        LEFT JOIN category_counts cc
-               ON cc.analysis_key = a.analysis_key AND cc.posting_id = a.posting_id AND cc.category = cat.category;
-    CREATE VIEW monthly_shares AS
-        SELECT strftime(date_trunc('month', p.posted_at), '%Y-%m') AS month, pc.category,
-               count(*) AS postings, count(*) FILTER (pc.matched) AS matches,
-               round(count(*) FILTER (pc.matched) / count(*), 4) AS share,
-               round(10000.0 * sum(pc.mentions) / nullif(sum(pc.words), 0), 3) AS per_10k_words
-        FROM posting_categories pc JOIN postings p USING (posting_id)
-        WHERE p.posted_at IS NOT NULL GROUP BY ALL ORDER BY month, pc.category;
-    """),
-    ("postings: word counts; text kept uncompressed for the analysis scans", f"""
-    -- Every analysis reads all of `text`: kept uncompressed it is read 4x faster and written 2.3x faster than
-    -- with DuckDB's default string compression (DICT_FSST), for 3x the space (400k generated postings).
-    -- `raw` is rarely read and large: zstd. `words` is counted once, when a posting is stored.
-    CREATE TABLE postings_v3 (
-        posting_id BIGINT NOT NULL, source VARCHAR NOT NULL, board VARCHAR NOT NULL, external_id VARCHAR NOT NULL,
-        company VARCHAR, title VARCHAR, location VARCHAR, url VARCHAR,
-        text VARCHAR USING COMPRESSION uncompressed,
-        boilerplate VARCHAR, posted_at TIMESTAMP, date_source VARCHAR,
-        first_seen_at TIMESTAMP NOT NULL, last_seen_at TIMESTAMP NOT NULL, removed_at TIMESTAMP,
-        changed_at TIMESTAMP NOT NULL, content_hash VARCHAR NOT NULL, fingerprint VARCHAR,
-        raw VARCHAR USING COMPRESSION zstd,
-        words BIGINT NOT NULL            -- whitespace-separated words of `text` (scraper/posting.py words_sql)
-    );
-    INSERT INTO postings_v3 BY NAME SELECT *, {words_sql()} AS words FROM postings;
-    DROP TABLE postings;
-    ALTER TABLE postings_v3 RENAME TO postings;
-    -- Boilerplate line state, derived (rebuilt by the next analysis): no word counts (words now come from
-    -- postings), and companies as a hash of their normalised name (scraper/posting.py company_key_sql):
-    -- ten million line rows write in 0.7 s instead of 5.7 s with the name as text.
-    DROP TABLE posting_lines; DROP TABLE posting_line_state; DROP TABLE line_changes;
-    DROP TABLE company_line_counts; DROP TABLE boilerplate_lines;
-    CREATE TABLE posting_lines (         -- each line (paragraph) of each posting, hashed, for boilerplate
-        posting_id BIGINT NOT NULL, company_key UBIGINT NOT NULL, line_hash UBIGINT NOT NULL
-    );
-    CREATE TABLE posting_line_state (
-        posting_id BIGINT NOT NULL, content_hash VARCHAR NOT NULL, company_key UBIGINT,
-        batch BIGINT NOT NULL            -- the refresh that stored its lines
-    );
-    CREATE TABLE line_changes (batch BIGINT NOT NULL, company_key UBIGINT);  -- companies whose lines changed
-    CREATE TABLE company_line_counts (   -- in how many of a company's postings each line appears (3 or more)
-        company_key UBIGINT NOT NULL, line_hash UBIGINT NOT NULL, uses BIGINT NOT NULL
-    );
-    CREATE TABLE boilerplate_lines (     -- lines repeated in at least half of a company's postings
-        analysis_key VARCHAR NOT NULL, company_key UBIGINT NOT NULL, line_hash UBIGINT NOT NULL
-    );
-    UPDATE analysis_runs SET line_batch = NULL;
-    DELETE FROM analysis_meta WHERE key IN ('line_hash', 'line_batch');
-    CREATE OR REPLACE VIEW posting_texts AS
-        SELECT posting_id, source, if(source = 'hn', 'hn', 'boards') AS family, board, company, title, url,
-               location, posted_at, date_source, first_seen_at, removed_at, text, boilerplate, words
-        FROM postings;
-    """),
-    ("posting lines hashed when postings are stored", rehash_lines_sql()),
-]
+# DuckDB spills to <db>.tmp beyond its memory limit: capped, so one runaway query cannot fill the disk.
+MAX_TEMP_SIZE = "8GB"
+DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB file
+# Never fetch code at run time: a file DuckDB cannot read is an error, not a reason to download a reader.
+# Every connection: no extension is ever downloaded or loaded behind the user's back (a foreign file must not
+# make DuckDB fetch one).
+CONNECTION_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+# Per posting, at most this many characters of text (and of boilerplate) are stored; a longer one is cut
+# and ends with TRUNCATED_NOTE. About 300 typical postings: no real posting comes near it.
+MAX_TEXT_CHARS = 1_000_000
+TRUNCATED_NOTE = f"\n[jobtone: text cut at {MAX_TEXT_CHARS:,} characters]"
+# Posting dates before this, or more than MAX_DAYS_AHEAD after the load (latest_plausible), are implausible:
+# the posting is stored without a date (its `raw` keeps what the source said) and the load counts it.
+EARLIEST_POSTED = datetime(1995, 1, 1)
+MAX_DAYS_AHEAD = 366
 
 _LOCK_HOLDER = re.compile(r"(?:Conflicting lock is held in|lock is held by)\s+(.+?)(?:\.\s+See also|$)", re.S)
 
@@ -241,9 +73,10 @@ class LoadStats:
     updated: int = 0
     unchanged: int = 0
     removed: int = 0
+    implausible_dates: int = 0  # posting dates stored as unknown (see EARLIEST_POSTED, MAX_DAYS_AHEAD)
 
     def __add__(self, other: LoadStats) -> LoadStats:
-        return LoadStats(*(a + b for a, b in zip(asdict(self).values(), asdict(other).values())))
+        return LoadStats(*(a + b for a, b in zip(asdict(self).values(), asdict(other).values(), strict=True)))
 
 
 # -- connections ---------------------------------------------------------------------------------
@@ -254,24 +87,56 @@ def connect(path: Path, *, read_only: bool = False, wait: float = 0.0) -> duckdb
     path = Path(path)
     if read_only and not path.exists():
         raise JobtoneError(f"no database at {path} yet: run `jobtone scrape` (or `jobtone run`) first")
+    check_database_file(path)
     if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(str(path.parent), exc.strerror or str(exc)) from exc
+    con = _connect_waiting(path, read_only, wait)
+    con.execute(f"SET max_temp_directory_size = '{MAX_TEMP_SIZE}'")
+    con.execute("SET enable_progress_bar = false")  # DuckDB draws it on stdout: `jobtone sql … > file` carried it
+    if not read_only:
+        _remove_spill_files(path)
+        migrate(con)
+    return con
+
+
+def check_database_file(path: Path) -> None:
+    """Refuse, before DuckDB reads it, a file that is not a DuckDB database (a SQLite file, say: DuckDB
+    would try to download an extension to read it)."""
+    if path.is_dir():
+        raise ConfigError(f"{path} is a directory, not a database file (--db or [database] path)")
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    with open(path, "rb") as file:
+        head = file.read(16)
+    if head[8:12] != DUCKDB_MAGIC:
+        kind = "a SQLite database" if head.startswith(b"SQLite format 3") else "not a DuckDB database"
+        raise ConfigError(f"{path} is {kind}: jobtone keeps its data in a DuckDB file (--db or [database] path)")
+
+
+def _connect_waiting(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
     deadline, delay = time.monotonic() + wait, 0.1
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
-            break
+            return duckdb.connect(str(path), read_only=read_only, config=dict(CONNECTION_CONFIG))
         except duckdb.IOException as exc:
             holder = lock_holder(str(exc))
             if holder is None:
-                raise JobtoneError(f"cannot open database {path}: {exc}") from exc
+                raise StorageError(str(path), str(exc).splitlines()[0]) from exc
             if time.monotonic() + delay > deadline:
                 raise DatabaseLocked(str(path), holder) from exc
             time.sleep(delay)
             delay = min(delay * 2, 5.0)
-    if not read_only:
-        migrate(con)
-    return con
+
+
+def _remove_spill_files(path: Path) -> None:
+    """A writer is alone with the file (DuckDB's lock excludes every other process, readers too), so any
+    spill file in its temp directory was left by a killed process: remove them before they pile up."""
+    for spill in path.with_name(path.name + ".tmp").glob("*"):
+        if spill.is_file():
+            spill.unlink(missing_ok=True)
 
 
 @contextmanager
@@ -290,28 +155,6 @@ def lock_holder(message: str) -> str | None:
         return None
     found = _LOCK_HOLDER.search(message)
     return found.group(1).strip() if found else "another process"
-
-
-def schema_version(con: duckdb.DuckDBPyConnection) -> int:
-    con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP)")
-    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
-    return int(row[0] or 0) if row else 0
-
-
-def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Apply the migrations the file has not seen yet, each in its own transaction; returns the version."""
-    version = schema_version(con)
-    for number, (_name, sql) in enumerate(MIGRATIONS[version:], start=version + 1):
-        con.begin()
-        try:
-            con.execute(sql)
-            con.execute("INSERT INTO schema_version VALUES (?, now()::TIMESTAMP)", [number])
-            con.commit()
-        except Exception:
-            con.rollback()
-            raise
-        version = number
-    return version
 
 
 # -- loading postings ------------------------------------------------------------------------------
@@ -352,35 +195,59 @@ def load_postings(con: duckdb.DuckDBPyConnection, postings: Iterable[Posting], s
 def load_jsonl(con: duckdb.DuckDBPyConnection, path: Path, seen_at: datetime,
                complete: Sequence[tuple[str, str]] = ()) -> LoadStats:
     """Bulk-load a staged JSON-lines file (see `write_jsonl`) in one transaction."""
-    con.begin()
-    try:
-        columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in INCOMING_COLUMNS.items()) + "}"
+    columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in INCOMING_COLUMNS.items()) + "}"
+    with transaction(con), temp_tables(con, "incoming"):
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE incoming AS
             SELECT * FROM read_json({sql_string(str(path))}, format = 'newline_delimited',
                                     columns = {columns}, maximum_object_size = 268435456)""")
-        stats = merge_incoming(con, seen_at, complete)
-        con.commit()
-        return stats
-    except Exception:
-        con.rollback()
-        raise
+        return merge_incoming(con, seen_at, complete)
 
 
 def merge_incoming(con: duckdb.DuckDBPyConnection, seen_at: datetime,
                    complete: Sequence[tuple[str, str]] = ()) -> LoadStats:
-    """Merge the temp table `incoming` (INCOMING_COLUMNS; others are ignored) into `postings`; the caller
-    owns the transaction.
+    """Merge the caller's temp table `incoming` (INCOMING_COLUMNS; others are ignored) into `postings`; the
+    caller owns the transaction.
 
     Postings seen again with the same wording and metadata (and `seen_only` rows) only get `last_seen_at`
     advanced, in place. New and changed postings are written by delete + insert, with their word count and
-    their lines hashed (`posting_lines`); a change of wording keeps the earlier one in posting_history.
+    their lines hashed (the analysis's hook, analysis/lines.py); a change of wording keeps the earlier one in posting_history.
     Stored text is never read except for postings whose wording changed.
     """
-    if con.execute("SELECT count(*) > count(DISTINCT posting_id) FROM incoming").fetchone()[0]:
+    if con.execute("SELECT count(*) > count(DISTINCT posting_id) FROM incoming").fetchall()[0][0]:
         con.execute("""
             CREATE OR REPLACE TEMP TABLE incoming AS
             SELECT * FROM incoming QUALIFY row_number() OVER (PARTITION BY posting_id ORDER BY seen_only) = 1""")
+    implausible = _clean_incoming(con, seen_at)
+    with temp_tables(con, "triage"):
+        return replace(_merge_triaged(con, seen_at, complete), implausible_dates=implausible)
+
+
+def _clean_incoming(con: duckdb.DuckDBPyConnection, seen_at: datetime) -> int:
+    """Apply the per-posting limits to `incoming`: texts cut at MAX_TEXT_CHARS, implausible posting dates
+    made unknown (the caller's `raw` is kept); returns how many dates."""
+    for column in ("text", "boilerplate"):  # strlen first: a byte count, free; length() reads the text
+        con.execute(f"""UPDATE incoming SET {column} = left({column}, {MAX_TEXT_CHARS}) || $note
+                        WHERE strlen({column}) > {MAX_TEXT_CHARS} AND length({column}) > {MAX_TEXT_CHARS}""",
+                    {"note": TRUNCATED_NOTE})
+    latest = latest_plausible(seen_at)
+    rows = con.execute("""UPDATE incoming SET posted_at = NULL, date_source = ''
+                          WHERE posted_at < $earliest OR posted_at > $latest""",
+                       {"earliest": EARLIEST_POSTED, "latest": latest}).fetchall()
+    implausible = int(rows[0][0]) if rows else 0
+    if implausible:
+        log.warning("%d posting dates before %s or after %s: stored as unknown (kept in raw)",
+                    implausible, EARLIEST_POSTED.date(), latest.date())
+    return implausible
+
+
+def latest_plausible(seen_at: datetime | None = None) -> datetime:
+    """The latest plausible posting date: MAX_DAYS_AHEAD after now (or after `seen_at` if later). Now,
+    not only `seen_at`: a backfill's postings are seen at their capture time, years ago."""
+    return max(utcnow(), seen_at or utcnow()) + timedelta(days=MAX_DAYS_AHEAD)
+
+
+def _merge_triaged(con: duckdb.DuckDBPyConnection, seen_at: datetime, complete: Sequence[tuple[str, str]]) -> LoadStats:
     con.execute("""
         CREATE OR REPLACE TEMP TABLE triage AS
         SELECT i.posting_id, p.posting_id IS NOT NULL AS known,
@@ -395,7 +262,7 @@ def merge_incoming(con: duckdb.DuckDBPyConnection, seen_at: datetime,
                    FROM postings WHERE posting_id IN (SELECT posting_id FROM incoming)) p USING (posting_id)""")
     new, updated, unchanged = con.execute(
         "SELECT count(*) FILTER (NOT known), count(*) FILTER (changed), count(*) FILTER (known AND NOT changed) FROM triage"
-    ).fetchone()
+    ).fetchall()[0]
     con.execute("""
         UPDATE postings SET first_seen_at = least(first_seen_at, $seen), last_seen_at = greatest(last_seen_at, $seen),
                             removed_at = NULL
@@ -405,28 +272,16 @@ def merge_incoming(con: duckdb.DuckDBPyConnection, seen_at: datetime,
             INSERT INTO posting_history
             SELECT posting_id, content_hash, title, text, boilerplate, changed_at, $seen FROM postings
             WHERE posting_id IN (SELECT posting_id FROM triage WHERE changed)""", {"seen": seen_at})
-    for table in ("postings", "posting_lines"):
-        con.execute(f"DELETE FROM {table} WHERE posting_id IN (SELECT posting_id FROM triage WHERE known AND NOT same)")
+    con.execute("DELETE FROM postings WHERE posting_id IN (SELECT posting_id FROM triage WHERE known AND NOT same)")
     con.execute(f"""
         INSERT INTO postings BY NAME
         SELECT {STORED_COLUMNS}, {words_sql('i.text')} AS words, coalesce(least(t.first_seen_at, $seen), $seen) AS first_seen_at,
                $seen AS last_seen_at, NULL::TIMESTAMP AS removed_at,
                if(t.known AND NOT t.changed, t.changed_at, $seen) AS changed_at
         FROM incoming i JOIN triage t USING (posting_id) WHERE NOT t.same""", {"seen": seen_at})
-    _store_lines(con, "(SELECT i.posting_id, i.company, i.text FROM incoming i JOIN triage t USING (posting_id) WHERE NOT t.same)")
+    hash_lines(con, "(SELECT i.posting_id, i.company, i.text FROM incoming i JOIN triage t USING (posting_id) WHERE NOT t.same)")
     removed = sum(_mark_removed(con, source, board, seen_at) for source, board in complete)
-    con.execute("DROP TABLE triage")
     return LoadStats(new + updated + unchanged, new, updated, unchanged, removed)
-
-
-def _store_lines(con: duckdb.DuckDBPyConnection, postings: str) -> None:
-    """Hash the lines of the postings just written. Hashes from two DuckDB versions must not be compared:
-    if the stored ones were made by another version, they are marked for the next analysis to redo."""
-    con.execute(f"INSERT INTO posting_lines {line_rows_sql(postings)}")
-    con.execute("""INSERT INTO analysis_meta SELECT 'line_hash', $tag
-                   WHERE NOT EXISTS (SELECT 1 FROM analysis_meta WHERE key = 'line_hash')""", {"tag": line_hash_tag()})
-    con.execute("UPDATE analysis_meta SET value = 'mixed' WHERE key = 'line_hash' AND value <> $tag",
-                {"tag": line_hash_tag()})
 
 
 def _mark_removed(con: duckdb.DuckDBPyConnection, source: str, board: str, seen_at: datetime) -> int:

@@ -9,9 +9,9 @@ from datetime import datetime
 from types import SimpleNamespace
 
 import pytest
+
 from e2e import board, query, write_config
 from replay import Reply, fixture_bytes
-
 from scraper.config import config_from_dict, load_config
 from scraper.errors import ParseError
 from scraper.scrape import fetch_board, polite_client, scrape

@@ -8,12 +8,11 @@ name its own posting; each such stand-in says so below.
 import json
 import tomllib
 
-
 from e2e import jobtone, query, sql_json, write_config
 from replay import Reply, fixture_bytes
 from scraper.config import default_config_text
-from scraper.study import ROUTES, STUDY_COMPANIES
 from scraper.sources import SOURCES
+from scraper.study import ROUTES, STUDY_COMPANIES
 
 STUDY = ("Amazon", "Microsoft", "Netflix", "Apple", "Google", "Zoom", "Airbnb", "Square", "X")
 BIGTECH = ("amazon", "eightfold", "apple", "workday", "google")

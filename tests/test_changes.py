@@ -6,9 +6,8 @@ import io
 import json
 
 from e2e import board, write_config
-from replay import Reply, fixture_bytes
-
 from jobtone.cli import main
+from replay import Reply, fixture_bytes
 
 GH = "/v1/boards/{}/jobs"
 EDITED_ID = "8503792002"

@@ -9,17 +9,16 @@ from datetime import date, datetime
 import pytest
 from matplotlib.figure import Figure
 
-from analysis.series import ChartMeta, smooth_rows, total_postings, wilson_interval
 from analysis.charts import (
-    contiguous_runs,
     by_group_chart,
+    contiguous_runs,
     date_ticks,
     legend_columns,
     share_chart,
     term_grid,
     write_charts,
 )
-from analysis.series import TrendRow
+from analysis.series import ChartMeta, TrendRow, smooth_rows, total_postings, wilson_interval
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 TERMS = (("flexible", "supportive"), ("empathy", "supportive"), ("belonging", "supportive"),

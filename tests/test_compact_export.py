@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from e2e import board, holding_database, jobtone, query, write_config
-from replay import Reply, ReplayServer, fixture_bytes
+from replay import ReplayServer, Reply, fixture_bytes
 from scraper.runlock import run_lock
 
 GH = "/v1/boards/{}/jobs"

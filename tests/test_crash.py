@@ -16,6 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 from crash_trials import Bench, scenarios  # noqa: E402
+
 from replay import ReplayServer  # noqa: E402
 
 SCENARIOS = scenarios("ci")

@@ -5,10 +5,9 @@ import json
 from datetime import datetime, timedelta
 
 import duckdb
+
 from e2e import board, jobtone, query, write_config
 from replay import Reply
-from test_hn import JULY_2026, LIST_PATH, fast_hn, item_path, thread_hit, thread_list
-
 from scraper import discovery_store as ds
 from scraper import store
 from scraper.board_check import CheckResult, check_boards
@@ -16,6 +15,7 @@ from scraper.config import load_config
 from scraper.discover import find_boards
 from scraper.posting import Posting
 from scraper.sources import Board, hn
+from test_hn import JULY_2026, LIST_PATH, fast_hn, item_path, thread_hit, thread_list
 
 T0 = datetime(2026, 7, 1, 16, 0)
 

@@ -26,7 +26,7 @@ import duckdb
 import pytest
 
 from e2e import API_KEYS, jobtone
-from replay import Reply, ReplayServer, fixture_bytes
+from replay import ReplayServer, Reply, fixture_bytes
 from scraper.sources import SOURCES, Board
 
 JSON = {"Content-Type": "application/json"}

@@ -22,11 +22,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from e2e import board, jobtone, query, write_config
-from replay import Reply, ReplayServer, fixture_bytes
+from replay import ReplayServer, Reply, fixture_bytes
+from scraper import wayback
 from scraper.errors import BadResponse, FetchError, ParseError
 from scraper.http import Client, HttpSettings
 from scraper.posting import Posting
-from scraper import wayback
 from scraper.sources import SOURCES, Board, jsonld, pages
 from scraper.text import html_to_text, unescaped_html_to_text
 

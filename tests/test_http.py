@@ -3,8 +3,8 @@
 import time
 
 import pytest
-from replay import Reply
 
+from replay import Reply
 from scraper.errors import BadResponse, DeadlineExceeded, FetchError, NotFound
 from scraper.http import (
     MAX_CRAWL_DELAY,

@@ -122,3 +122,69 @@ def test_import_command_reports_and_exit_code(tmp_path):
     err = io.StringIO()
     assert main(["--db", str(db), "import", str(path), "--text-col", "body"], out=io.StringIO(), err=err) == 2
     assert "no column 'body' (--text-col); the file has: id, date, company, title, text" in err.getvalue()
+
+
+def test_large_jsonl_reports_bad_rows_at_their_lines(tmp_path):
+    """Thousands of records with blank lines between some: record numbers follow the file's order."""
+    path, db = tmp_path / "big.jsonl", tmp_path / "j.duckdb"
+    lines, expected = [], []
+    for n in range(1, 5001):
+        if n % 7 == 0:
+            lines.append("")
+        row = {"id": f"r{n}", "date": "2024-01-01", "text": f"Posting {n}\n\n  with\u00a0text\u2019s \ufb01ne"}
+        if n % 997 == 0:
+            row["text"] = " \n "
+        if n % 1499 == 0:
+            row["date"] = f"day {n}"
+        lines.append(json.dumps(row))
+        if n % 997 == 0:
+            expected.append((f"line {len(lines)}", "no text"))
+        if n % 1499 == 0:
+            expected.append((f"line {len(lines)}", f"unparseable date day {n}"))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with store.opened(db) as con:
+        result = import_file(con, ImportSpec(path), SEEN)
+        assert result.bad == expected and result.rows == 5000 and result.stats.new == 5000 - len(expected)
+        text = con.execute("SELECT text FROM postings WHERE external_id = 'r12'").fetchall()[0][0]
+    assert text == "Posting 12\nwith text’s fine" == normalize("Posting 12\n\n  with\u00a0text\u2019s \ufb01ne")
+
+
+def test_parquet_in_small_batches_reports_bad_rows_across_them(tmp_path):
+    path, db = tmp_path / "in.parquet", tmp_path / "j.duckdb"
+    write_parquet(path, ROWS)
+    with store.opened(db) as con:
+        result = import_file(con, ImportSpec(path, id_col="id"), SEEN, batch_rows=2)
+    assert (result.rows, result.stats.new, result.bad_count) == (6, 3, 3)
+    assert [where for where, _ in result.bad] == BAD_PLACES["parquet"]
+
+
+def test_a_second_file_with_the_same_ids_is_refused_unless_replace(tmp_path):
+    first, second, db = tmp_path / "first.jsonl", tmp_path / "second.jsonl", tmp_path / "j.duckdb"
+    first.write_text(json.dumps({"id": "1", "date": "2024-01-01", "text": "First file's posting."}) + "\n")
+    second.write_text(json.dumps({"id": "1", "date": "2024-02-01", "text": "Another file's posting."}) + "\n"
+                      + json.dumps({"id": "2", "date": "2024-02-01", "text": "A new one."}) + "\n")
+    assert main(["--db", str(db), "import", str(first)], out=io.StringIO(), err=io.StringIO()) == 0
+    assert main(["--db", str(db), "import", str(first)], out=io.StringIO(), err=io.StringIO()) == 0  # same file
+    err = io.StringIO()
+    assert main(["--db", str(db), "import", str(second)], out=io.StringIO(), err=err) == 2
+    message = err.getvalue().strip()
+    assert "\n" not in message and "--replace" in message and first.name in message
+    assert [(r[3], r[6]) for r in stored(db)] == [("1", "First file's posting.")]  # nothing of the second file
+    err = io.StringIO()
+    assert main(["--db", str(db), "import", str(second), "--replace"], out=io.StringIO(), err=err) == 0
+    assert "2 rows; 1 new, 1 updated" in err.getvalue()
+    with store.opened(db, read_only=True) as con:
+        assert con.execute("SELECT external_id, url FROM postings ORDER BY 1").fetchall() == [
+            ("1", second.resolve().as_uri()), ("2", second.resolve().as_uri())]
+    # under another --source the same ids are other postings
+    assert main(["--db", str(db), "import", str(first), "--source", "old"], out=io.StringIO(), err=io.StringIO()) == 0
+
+
+def test_a_record_over_the_fast_readers_size_is_read_again_with_larger_buffers(tmp_path):
+    path, db = tmp_path / "big.jsonl", tmp_path / "j.duckdb"
+    path.write_text(json.dumps({"id": "s", "date": "2024-01-01", "text": "small"}) + "\n"
+                    + json.dumps({"id": "b", "date": "2024-01-01", "text": "word " * 14_000_000}) + "\n")
+    with store.opened(db) as con:
+        result = import_file(con, ImportSpec(path), SEEN)
+        assert (result.rows, result.stats.new) == (2, 2)
+        assert con.execute("SELECT max(strlen(text)) FROM postings").fetchall()[0][0] == 5 * 14_000_000 - 1

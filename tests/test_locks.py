@@ -12,7 +12,7 @@ import pytest
 
 from e2e import board, hold_database, jobtone, query, release, write_config
 from jobtone import commands
-from replay import Reply, ReplayServer
+from replay import ReplayServer, Reply
 from scraper.runlock import lock_path, read_holder
 
 GH = "/v1/boards/{}/jobs"

@@ -66,7 +66,7 @@ def test_category_rows_use_their_terms_precision_weighted_by_matches():
 
 
 def test_labels_round_trip_through_the_database_and_json_lines(tmp_path):
-    labels = [label("flexible", "intended", posting_id=7, match_offset=12, context="we are [[flexible]]"),
+    labels = [label("flexible", "intended", posting_id=7, match_number=12, context="we are [[flexible]]"),
               label("discipline", "other", rule="exclude:related discipline", random=False)]
     with store.opened(tmp_path / "a.duckdb") as con:
         save_labels(con, labels)

@@ -1,17 +1,28 @@
 """The store on real DuckDB files: schema, idempotent bulk loads, history, removal, locks."""
 
 from datetime import datetime
+from pathlib import Path
 
+import duckdb
 import pytest
 
+from analysis.lines import line_hash_tag
 from e2e import holding_database
-from scraper import store
+from scraper import migrations, store
 from scraper.errors import DatabaseLocked
 from scraper.posting import Posting
 
 T1 = datetime(2026, 11, 1, 3, 0)
 T2 = datetime(2026, 11, 2, 3, 0)
 T3 = datetime(2026, 11, 3, 3, 0)
+FIXTURES = Path(__file__).parent / "fixtures" / "schema"
+
+
+def old_database(db: Path, version: int):
+    """A file as jobtone wrote it at an older schema version (its DDL frozen in tests/fixtures/schema)."""
+    con = duckdb.connect(str(db))
+    con.execute((FIXTURES / f"v{version}.sql").read_text(encoding="utf-8"))
+    return con
 
 
 def posting(n: int, text: str = "We are flexible.", **kw) -> Posting:
@@ -27,17 +38,16 @@ def rows(db, sql="SELECT external_id, text, first_seen_at, last_seen_at, removed
 def test_schema_is_versioned_and_migration_is_idempotent(tmp_path):
     db = tmp_path / "j.duckdb"
     with store.opened(db) as con:
-        assert store.schema_version(con) == len(store.MIGRATIONS)
+        assert migrations.schema_version(con) == len(migrations.MIGRATIONS)
     with store.opened(db) as con:
-        assert store.migrate(con) == len(store.MIGRATIONS)
+        assert migrations.migrate(con) == len(migrations.MIGRATIONS)
 
 
-def test_a_database_from_before_word_counts_is_migrated_and_analysed(tmp_path, monkeypatch):
+def test_a_database_from_before_word_counts_is_migrated_and_analysed(tmp_path):
     from analysis.lexicon import load_lexicon
     from analysis.pipeline import analyse
     db = tmp_path / "j.duckdb"
-    monkeypatch.setattr(store, "MIGRATIONS", store.MIGRATIONS[:2])
-    with store.opened(db) as con:  # a file written by the previous version, with its own line state
+    with old_database(db, 2) as con:  # a file written by the previous version, with its own line state
         for n, text in ((1, "We are flexible.\nTwo lines here."), (2, "")):
             con.execute("""INSERT INTO postings (posting_id, source, board, external_id, company, title, text,
                                                  boilerplate, first_seen_at, last_seen_at, changed_at, content_hash)
@@ -45,9 +55,8 @@ def test_a_database_from_before_word_counts_is_migrated_and_analysed(tmp_path, m
                         [n, str(n), text, T1, T1, T1])
         con.execute("INSERT INTO posting_lines VALUES (1, 'acme', 42, 3)")
         con.execute("INSERT INTO analysis_meta VALUES ('line_hash', 'old'), ('line_batch', '7')")
-    monkeypatch.undo()
     with store.opened(db) as con:
-        assert store.schema_version(con) == len(store.MIGRATIONS)
+        assert migrations.schema_version(con) == len(migrations.MIGRATIONS)
         assert con.execute("SELECT external_id, words FROM postings ORDER BY 1").fetchall() == [("1", 6), ("2", 0)]
         ddl = con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'postings'").fetchall()[0][0]
         assert '"text" VARCHAR USING COMPRESSION Uncompressed' in ddl
@@ -57,18 +66,16 @@ def test_a_database_from_before_word_counts_is_migrated_and_analysed(tmp_path, m
         assert con.execute("SELECT sum(mentions) FROM term_matches").fetchall() == [(1,)]
 
 
-def test_a_database_from_before_stored_line_hashes_is_migrated_and_analysed(tmp_path, monkeypatch):
+def test_a_database_from_before_stored_line_hashes_is_migrated_and_analysed(tmp_path):
     from analysis.lexicon import load_lexicon
     from analysis.pipeline import analyse
     db = tmp_path / "j.duckdb"
-    monkeypatch.setattr(store, "MIGRATIONS", store.MIGRATIONS[:3])
-    with store.opened(db) as con:  # postings stored by the previous version: no lines hashed
+    with old_database(db, 3) as con:  # postings stored by the previous version: no lines hashed
         for n in range(1, 6):
             con.execute("""INSERT INTO postings (posting_id, source, board, external_id, company, title, text, boilerplate,
                                                  first_seen_at, last_seen_at, changed_at, content_hash, words)
                            VALUES (?, 'greenhouse', 'acme', ?, 'Acme', 'Job', ?, '', ?, ?, ?, 'h', 7)""",
                         [n, str(n), f"We are flexible.\nWe ship code {n}.", T1, T1, T1])
-    monkeypatch.undo()
     with store.opened(db) as con:
         assert con.execute("SELECT count(*) FROM posting_lines").fetchall() == [(10,)]
         analyse(con, load_lexicon(), now=T2)
@@ -86,7 +93,7 @@ def test_stored_postings_have_their_lines_hashed(tmp_path):
         store.load_postings(con, [posting(1, "Only line.")], T2)
         assert con.execute(lines).fetchall() == [("1", 1)]
         assert con.execute("SELECT value FROM analysis_meta WHERE key = 'line_hash'").fetchall() == [
-            (store.line_hash_tag(),)]
+            (line_hash_tag(),)]
 
 
 def test_load_twice_gives_same_rows_with_last_seen_advanced(tmp_path):
@@ -167,6 +174,7 @@ def test_lock_held_by_another_process_is_named(tmp_path):
 
 def test_stored_word_counts_equal_python_split_for_normalised_text(tmp_path):
     import random
+
     from scraper.text import normalize
     random.seed(7)
     vocabulary = ["flexible", "fast-paced", "équipe", "naïve", "ﬂexible", "İNCLUSIVE", "a", "x" * 40, "—", "日本語"]

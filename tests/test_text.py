@@ -3,7 +3,12 @@
 import pytest
 
 from scraper.text import (
-    html_to_text, html_to_text_and_aside, normalize, printable, repair_mojibake, unescaped_html_to_text,
+    html_to_text,
+    html_to_text_and_aside,
+    normalize,
+    printable,
+    repair_mojibake,
+    unescaped_html_to_text,
 )
 
 

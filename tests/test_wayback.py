@@ -7,9 +7,9 @@ import json
 from datetime import datetime
 
 import pytest
+
 from e2e import jobtone, query, write_config
 from replay import Reply, fixture_bytes
-
 from scraper.backfill import Sighting, fit_in_time
 from scraper.http import Client, HostLimit, HttpSettings
 from scraper.posting import Posting

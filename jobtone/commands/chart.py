@@ -15,6 +15,7 @@ from pathlib import Path
 from analysis.publish import DEFAULT_OUT, analyse_and_report
 from analysis.trends import DATE_BASES, MIN_POSTINGS, PERIODS
 from jobtone.commands.analysis_options import add_analysis_options
+from jobtone.commands.argtypes import positive_int
 from jobtone.context import Context
 from jobtone.exitcodes import ExitCode
 
@@ -24,7 +25,7 @@ NAME = "chart"
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="output folder (default: reports)")
     parser.add_argument("--by", choices=PERIODS, default="month", help="period length (default: month)")
-    parser.add_argument("--smooth", type=int, default=1, metavar="N", help="moving average over N periods (default: 1, none)")
+    parser.add_argument("--smooth", type=positive_int, default=1, metavar="N", help="moving average over N periods (default: 1, none)")
     parser.add_argument("--date", choices=tuple(DATE_BASES), default="posted", dest="date_basis",
                         help="posted: the source's posting date; seen: when jobtone first saw it (default: posted)")
     parser.add_argument("--min-postings", type=int, default=MIN_POSTINGS, metavar="N",

@@ -19,12 +19,15 @@ from __future__ import annotations
 import argparse
 import logging
 from datetime import datetime
+from typing import Any, TextIO
 
+from jobtone.context import Context
 from jobtone.output import FORMATS, write_rows
 from jobtone.progress import Progress
 from scraper import discovery_store as ds
 from scraper import store
 from scraper.board_check import CheckResult, check_boards
+from scraper.sources import Board
 
 NAME = "discover"
 log = logging.getLogger("jobtone")
@@ -43,7 +46,7 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="output format (default: table; json adds each board's evidence)")
 
 
-def run(args: argparse.Namespace, ctx) -> int:
+def run(args: argparse.Namespace, ctx: Context) -> int:
     settings, now = ctx.config.discover, ctx.now()
     configured = ds.configured_keys(ctx.config.boards)
     with store.opened(ctx.db_path, wait=ctx.config.lock_wait) as con:
@@ -62,7 +65,7 @@ def run(args: argparse.Namespace, ctx) -> int:
     return 0
 
 
-def _check(ctx, boards: list, now: datetime) -> list[CheckResult]:
+def _check(ctx: Context, boards: list[Board], now: datetime) -> list[CheckResult]:
     """Check with a progress bar on a terminal and one log line per board otherwise."""
     with Progress(len(boards), "checking", ctx.err, ctx.interactive) as progress:
         def done(result: CheckResult) -> None:
@@ -73,7 +76,7 @@ def _check(ctx, boards: list, now: datetime) -> list[CheckResult]:
         return check_boards(ctx.config, boards, now, on_done=done)
 
 
-def _write(rows: list[dict], fmt: str, out) -> None:
+def _write(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
     if fmt == "json":
         columns = list(rows[0]) if rows else ds.CANDIDATE_COLUMNS + ["evidence"]
         write_rows(columns, [list(row.values()) for row in rows], fmt, out)

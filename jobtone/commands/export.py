@@ -23,6 +23,7 @@ import duckdb
 from analysis.publish import stage_trends
 from analysis.trends import DATE_BASES, PERIODS, TrendQuery, trend_rows
 from jobtone.commands.analysis_options import add_analysis_options, analysed
+from jobtone.commands.argtypes import finite_nonnegative_float
 from jobtone.context import Context
 from jobtone.exitcodes import ExitCode
 from scraper import store
@@ -43,7 +44,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--by", choices=PERIODS, default="month", help="trends: period length (default: month)")
     parser.add_argument("--date", choices=tuple(DATE_BASES), default="posted", dest="date_basis",
                         help="trends: posted (the source's date) or seen (when jobtone first saw it)")
-    parser.add_argument("--wait", type=float, default=30.0, metavar="SECONDS",
+    parser.add_argument("--wait", type=finite_nonnegative_float, default=30.0, metavar="SECONDS",
                         help="how long to wait for a writer to release the database (default: 30)")
     add_analysis_options(parser)
 

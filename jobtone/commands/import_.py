@@ -4,6 +4,8 @@ DuckDB reads the file directly; rows are checked, normalised like scraped text a
 importing the same file again changes nothing. Rows with no text, an unparseable date or (with
 --id-col) no id are reported with their line numbers and skipped; exit code 1 if there were any.
 Without an id column (--id-col, or a column named `id`), a posting's id is a hash of its text.
+Importing another file whose ids are already stored under the same --source is refused (exit 2)
+unless --replace is given: each posting remembers the file it came from.
 
 Examples:
   jobtone import old_postings.csv --source kaggle --text-col description --date-col posted
@@ -30,11 +32,13 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--id-col", metavar="COL", help="column with a unique id (default: `id` if present, else a hash of the text)")
     parser.add_argument("--company-col", default="company", metavar="COL", help="column with the company name (default: company)")
     parser.add_argument("--html", action="store_true", help="the text column is HTML: convert it to plain text")
+    parser.add_argument("--replace", action="store_true",
+                        help="replace postings with the same ids imported under this --source from another file")
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     spec = ImportSpec(args.file, args.source, args.text_col, args.date_col, args.id_col, args.company_col,
-                      html=args.html)
+                      html=args.html, replace=args.replace)
     with store.opened(ctx.db_path, wait=ctx.config.lock_wait) as con:
         result = import_file(con, spec, ctx.now())
     stats = result.stats

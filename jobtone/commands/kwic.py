@@ -14,6 +14,7 @@ import argparse
 
 from analysis.kwic import format_lines, kwic
 from jobtone.commands.analysis_options import add_analysis_options, analysed, iso_date
+from jobtone.commands.argtypes import positive_int
 from jobtone.context import Context
 from jobtone.exitcodes import ExitCode
 
@@ -22,7 +23,7 @@ NAME = "kwic"
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("term", metavar="TERM", help="a term name of the lexicon (e.g. flexible)")
-    parser.add_argument("--limit", type=int, default=50, metavar="N", help="at most N lines (default: 50)")
+    parser.add_argument("--limit", type=positive_int, default=50, metavar="N", help="at most N lines (default: 50)")
     parser.add_argument("--since", type=iso_date, metavar="D", help="only postings from this date (YYYY-MM-DD)")
     parser.add_argument("--show-excluded", action="store_true",
                         help="also show matches an exclusion phrase or the `near` rule vetoed")

@@ -120,7 +120,7 @@ def _keys() -> Iterator[Callable[[], str]]:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
-def _share(args: argparse.Namespace, ctx) -> int:
+def _share(args: argparse.Namespace, ctx: Context) -> int:
     with store.opened(ctx.db_path, wait=ctx.config.lock_wait) as con:
         if args.import_:
             print(f"{import_labels(con, args.import_)} labels imported from {args.import_}", file=ctx.err)

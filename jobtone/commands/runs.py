@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from jobtone.commands.argtypes import positive_int
 from jobtone.context import Context
 from jobtone.exitcodes import ExitCode
 from jobtone.output import FORMATS, write_rows
@@ -13,7 +14,7 @@ NAME = "runs"
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--limit", type=int, default=10, help="how many recent runs (default: 10)")
+    parser.add_argument("--limit", type=positive_int, default=10, help="how many recent runs (default: 10)")
     parser.add_argument("--format", choices=FORMATS, default="table")
 
 

@@ -8,6 +8,10 @@ still going exits at once (code 4); see `jobtone runs` for what each run did.
 --every takes hours that divide a day (1h 2h 3h 4h 6h 8h 12h), 1d or 1w. Runs start at a minute derived
 from this directory, so several installations do not all hit the job boards at the same moment.
 
+Paths are quoted for cron (sh quoting, `%` escaped) and systemd (`%` specifiers doubled, quoted words). A
+path holding a newline or another control character, a backslash, or bytes that are not text cannot be
+written safely into either, so such a directory (or --config/--db path) is refused with exit 2.
+
 Examples:
   jobtone schedule                       # print a crontab line for every 6 hours
   jobtone schedule --every 12h --install # ...and add it to your crontab
@@ -27,8 +31,8 @@ from pathlib import Path
 
 from jobtone.context import Context
 from jobtone.exitcodes import ExitCode
-from scraper.errors import JobtoneError
-from scraper.housekeeping import logs_dir
+from scraper.errors import ConfigError, JobtoneError
+from scraper.run_logs import logs_dir
 
 NAME = "schedule"
 DAILY_HOUR = 4  # daily and weekly runs start at 04:MM local time, when the boards are quiet
@@ -59,6 +63,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     job = Job.for_context(ctx, args.every)
+    job.check_paths()
     if args.kind == "systemd":
         units = {f"{job.unit}.service": job.service(), f"{job.unit}.timer": job.timer()}
         if args.install:
@@ -110,7 +115,18 @@ class Job:
 
     @property
     def marker(self) -> str:
-        return f"# jobtone schedule: {self.workdir}"
+        """The comment ending this directory's crontab line, as written there (`%` escaped)."""
+        return _cron_escape(f"# jobtone schedule: {self.workdir}")
+
+    def check_paths(self) -> None:
+        """Refuse paths that cannot be written safely into a crontab line or a systemd unit (a newline
+        would start a new cron entry or unit setting): ConfigError, exit 2, one line."""
+        for what, path in (("this directory", str(self.workdir)), ("the log folder", str(self.log_dir)),
+                           *(("a path on the command line", arg) for arg in self.argv)):
+            problem = unsafe_path_reason(path)
+            if problem:
+                raise ConfigError(f"cannot schedule: {what} {path!r} holds {problem}, which cannot be written "
+                                  "safely into a crontab line or a systemd unit; rename or move it and try again")
 
     @property
     def unit(self) -> str:
@@ -121,7 +137,7 @@ class Job:
         """One crontab line: cd, run, append stderr to logs/cron.log; ends with this directory's marker."""
         command = (f"mkdir -p {shlex.quote(str(self.log_dir))} && cd {shlex.quote(str(self.workdir))} && "
                    f"{shlex.join(self.argv)} >> {shlex.quote(str(self.log_dir / 'cron.log'))} 2>&1")
-        return f"{self.cron_times()} {command.replace('%', chr(92) + '%')} {self.marker}"  # % is a newline to cron
+        return f"{self.cron_times()} {_cron_escape(command)} {self.marker}"
 
     def cron_times(self) -> str:
         hours = self.every.hours
@@ -141,13 +157,13 @@ class Job:
 
     def service(self) -> str:
         return f"""[Unit]
-Description=jobtone: scrape job boards into the database ({self.workdir})
+Description=jobtone: scrape job boards into the database ({_systemd_text(self.workdir)})
 Wants=network-online.target
 After=network-online.target
 
 [Service]
 Type=oneshot
-WorkingDirectory={str(self.workdir).replace('%', '%%')}
+WorkingDirectory={_systemd_text(self.workdir)}
 ExecStart={' '.join(_systemd_quote(a) for a in self.argv)}
 # 1 = some boards failed (see `jobtone runs`), 3 = database locked (postings staged for the next run),
 # 4 = the previous run is still going: routine in unattended operation, not a failed unit.
@@ -159,7 +175,7 @@ Nice=10
 
     def timer(self) -> str:
         return f"""[Unit]
-Description=Run jobtone every {self.every.label} ({self.workdir})
+Description=Run jobtone every {self.every.label} ({_systemd_text(self.workdir)})
 
 [Timer]
 OnCalendar={self.on_calendar()}
@@ -210,6 +226,30 @@ def _call(argv: list[str], stdin: str | None = None, check: bool = True) -> subp
     if check and done.returncode != 0:
         raise JobtoneError(f"`{' '.join(argv)}` failed: {(done.stderr or done.stdout).strip()}")
     return done
+
+
+def unsafe_path_reason(path: str) -> str | None:
+    """Why a path cannot go into a crontab line or a systemd unit, or None when it can (after quoting)."""
+    for char in path:
+        if char == "\n":
+            return "a newline"
+        if ord(char) < 32 or 127 <= ord(char) < 160:
+            return f"a control character ({char!r})"
+        if char == "\\":
+            return "a backslash"
+        if 0xD800 <= ord(char) <= 0xDFFF:
+            return "bytes that are not valid text (UTF-8)"
+    return None
+
+
+def _cron_escape(text: str) -> str:
+    """cron turns an unescaped % into a newline (the rest becomes the command's stdin): escape each one."""
+    return text.replace("%", "\\%")
+
+
+def _systemd_text(value: object) -> str:
+    """Text in a unit setting: `%` starts a specifier (%h, %u, ...) unless doubled."""
+    return str(value).replace("%", "%%")
 
 
 def _systemd_quote(arg: str) -> str:

@@ -14,8 +14,8 @@ from jobtone.exitcodes import ExitCode
 from jobtone.output import FORMATS, write_rows
 from scraper import store
 from scraper.discovery_store import enrolled_rows
-from scraper.study import ROUTES, STUDY_COMPANIES
 from scraper.errors import JobtoneError
+from scraper.study import ROUTES, STUDY_COMPANIES
 
 NAME = "sources"
 COLUMNS = ["board", "company", "api_root", "last_run_utc", "status", "fetched", "new", "stored", "error"]

@@ -45,6 +45,7 @@ from jobtone.commands.analysis_options import add_analysis_options, analysed, is
 from jobtone.context import Context
 from jobtone.exitcodes import ExitCode
 from jobtone.output import FORMATS, write_rows
+from scraper.errors import ConfigError
 
 NAME = "trends"
 
@@ -73,6 +74,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
+    if args.since and args.until and args.since > args.until:  # before any analysis work
+        raise ConfigError(f"--since {args.since} is after --until {args.until}: no period fits")
     with analysed(ctx, args.lexicon, args.include_boilerplate) as (con, lexicon, stats):
         query = TrendQuery(stats.analysis_key, args.by, args.terms, args.source, args.company, args.since,
                            args.until, args.date_basis, args.min_postings, panel=args.panel, adjust=args.adjust,

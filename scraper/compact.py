@@ -1,5 +1,4 @@
-"""Keeping an unattended installation tidy: one log file per run, and a database file that does not grow
-without bound.
+"""A database file that does not grow without bound: `compact` rewrites it, optionally pruning old runs.
 
 DuckDB reuses the space of deleted rows only partly and never shrinks its file, so `compact` rewrites the
 database into a fresh file (ATTACH + COPY FROM DATABASE) and swaps it in with an atomic rename. The swap
@@ -9,65 +8,17 @@ old file in between: a writer waiting for the lock opens the new file by name on
 
 from __future__ import annotations
 
-import logging
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import duckdb
+
 from scraper import store
 from scraper.errors import JobtoneError
-from scraper.sql import sql_string
+from scraper.sql import sql_string, transaction
 
-log = logging.getLogger(__name__)
-
-KEEP_LOGS = 500  # run logs kept in data/logs: four months of runs every 6 hours
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-
-
-def logs_dir(db_path: Path) -> Path:
-    """Where run logs go: `logs/` beside the database (`data/logs/` by default)."""
-    return Path(db_path).parent / "logs"
-
-
-@contextmanager
-def run_log(db_path: Path, now: datetime, name: str = "run") -> Iterator[Path]:
-    """Copy every log record of the block, at INFO level or above, into `logs/NAME-YYYYMMDDTHHMMSS.log`.
-
-    The console keeps the level it had (`--quiet` stays quiet); the file always gets the whole story.
-    """
-    directory = logs_dir(db_path)
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{name}-{now:%Y%m%dT%H%M%S}.log"
-    handler = logging.FileHandler(path, encoding="utf-8", delay=True)  # no file for a run that logs nothing
-    handler.setFormatter(logging.Formatter(LOG_FORMAT, "%Y-%m-%dT%H:%M:%S"))
-    root = logging.getLogger()
-    before = root.level
-    for console in root.handlers:
-        if console.level == logging.NOTSET:
-            console.setLevel(before)  # the console keeps its verbosity while the root opens up for the file
-    root.addHandler(handler)
-    root.setLevel(min(before, logging.INFO) if before else logging.INFO)
-    try:
-        yield path
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(before)
-        handler.close()
-        prune_logs(directory, name)
-
-
-def prune_logs(directory: Path, name: str = "run", keep: int = KEEP_LOGS) -> int:
-    """Delete all but the newest `keep` logs of this kind; returns how many went."""
-    logs = sorted(directory.glob(f"{name}-*.log"))  # the timestamp in the name sorts by age
-    for old in logs[:-keep] if keep else logs:
-        old.unlink(missing_ok=True)
-    return max(0, len(logs) - keep)
-
-
-# -- the database file -----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class CompactStats:
@@ -83,6 +34,7 @@ def file_size(db_path: Path) -> int:
 
 
 def wal_path(db_path: Path) -> Path:
+    """DuckDB's write-ahead log beside the database file."""
     return Path(db_path).with_name(Path(db_path).name + ".wal")
 
 
@@ -106,22 +58,22 @@ def compact(db_path: Path, *, wait: float = 60.0, prune_before: datetime | None 
     return CompactStats(before, file_size(db_path), runs, boards)
 
 
-def prune_runs(con, before: datetime) -> tuple[int, int]:
+def prune_runs(con: duckdb.DuckDBPyConnection, before: datetime) -> tuple[int, int]:
     """Delete runs (and their board outcomes) that started before `before`; returns (runs, board_runs)."""
-    con.begin()
-    boards = con.execute("""DELETE FROM board_runs WHERE run_id IN
-                            (SELECT run_id FROM runs WHERE started_at < ?)""", [before]).fetchone()[0]
-    runs = con.execute("DELETE FROM runs WHERE started_at < ?", [before]).fetchone()[0]
-    con.commit()
+    with transaction(con):
+        boards = con.execute("""DELETE FROM board_runs WHERE run_id IN
+                                (SELECT run_id FROM runs WHERE started_at < ?)""", [before]).fetchall()[0][0]
+        runs = con.execute("DELETE FROM runs WHERE started_at < ?", [before]).fetchall()[0][0]
     return int(runs), int(boards)
 
 
 def days_ago(now: datetime, days: float) -> datetime:
+    """`days` before `now`."""
     return now - timedelta(days=days)
 
 
-def _copy_database(con, fresh: Path) -> None:
-    name = con.execute("SELECT current_database()").fetchone()[0]
+def _copy_database(con: duckdb.DuckDBPyConnection, fresh: Path) -> None:
+    name = con.execute("SELECT current_database()").fetchall()[0][0]
     con.execute(f"ATTACH {sql_string(str(fresh))} AS jobtone_compact")
     try:
         con.execute(f'COPY FROM DATABASE "{name}" TO jobtone_compact')
@@ -133,4 +85,3 @@ def _copy_database(con, fresh: Path) -> None:
 def _remove(path: Path) -> None:
     path.unlink(missing_ok=True)
     wal_path(path).unlink(missing_ok=True)
-

@@ -1,0 +1,67 @@
+-- The store's tables and views: what a new database is created with, and the shape scraper/migrations.py
+-- converts older files to. Every timestamp is naive UTC. The analysis package keeps its own tables
+-- (analysis/schema.sql) beside these.
+
+CREATE TABLE postings (              -- one row per posting, in its latest wording
+    posting_id    BIGINT NOT NULL,   -- stable hash of (source, board, external_id): see scraper/posting.py
+    source        VARCHAR NOT NULL,  -- greenhouse, lever, ashby, ..., hn, import
+    board         VARCHAR NOT NULL,  -- the board's token on that source
+    external_id   VARCHAR NOT NULL,  -- the source's own id, as text
+    company       VARCHAR,
+    title         VARCHAR,
+    location      VARCHAR,
+    url           VARCHAR,
+    -- Every analysis reads all of `text`: kept uncompressed it is read 4x faster and written 2.3x faster than
+    -- with DuckDB's default string compression (DICT_FSST), for 3x the space (400k generated postings).
+    text          VARCHAR USING COMPRESSION uncompressed,  -- the posting's own words, plain text
+    boilerplate   VARCHAR,           -- text the source marks as shared across postings
+    posted_at     TIMESTAMP,         -- the source's posting date; NULL when it gives none (or an implausible one)
+    date_source   VARCHAR,           -- the field posted_at came from
+    first_seen_at TIMESTAMP NOT NULL,
+    last_seen_at  TIMESTAMP NOT NULL,
+    removed_at    TIMESTAMP,         -- set when it disappeared from its board; cleared if it returns
+    changed_at    TIMESTAMP NOT NULL,-- when its wording last changed (or first seen)
+    content_hash  VARCHAR NOT NULL,
+    fingerprint   VARCHAR,           -- what a detail-per-posting source's list said about it
+    raw           VARCHAR USING COMPRESSION zstd,  -- the source record, JSON: rarely read, large
+    words         BIGINT NOT NULL    -- whitespace-separated words of `text` (scraper/posting.py words_sql)
+);
+
+CREATE TABLE posting_history (       -- earlier wordings of postings whose text changed
+    posting_id    BIGINT NOT NULL,
+    content_hash  VARCHAR NOT NULL,
+    title         VARCHAR,
+    text          VARCHAR,
+    boilerplate   VARCHAR,
+    valid_from    TIMESTAMP,
+    valid_to      TIMESTAMP NOT NULL
+);
+
+CREATE TABLE runs (                  -- one row per scrape, backfill or run
+    run_id     VARCHAR NOT NULL,
+    command    VARCHAR,
+    started_at TIMESTAMP NOT NULL,
+    ended_at   TIMESTAMP,
+    status     VARCHAR,              -- ok | partial | failed | locked
+    fetched    BIGINT, new BIGINT, updated BIGINT, removed BIGINT,
+    failures   INTEGER,
+    error      VARCHAR
+);
+
+CREATE TABLE board_runs (            -- what happened to each board in a run
+    run_id     VARCHAR NOT NULL,
+    source     VARCHAR NOT NULL,
+    board      VARCHAR NOT NULL,
+    company    VARCHAR,
+    started_at TIMESTAMP,
+    ended_at   TIMESTAMP,
+    status     VARCHAR,              -- ok | not_found | failed | staged
+    fetched    BIGINT, new BIGINT, updated BIGINT, removed BIGINT,
+    url        VARCHAR,
+    error      VARCHAR
+);
+
+CREATE VIEW posting_texts AS         -- the postings as the analysis and ad hoc queries read them
+    SELECT posting_id, source, if(source = 'hn', 'hn', 'boards') AS family, board, company, title, url,
+           location, posted_at, date_source, first_seen_at, removed_at, text, boilerplate, words
+    FROM postings;
