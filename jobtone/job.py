@@ -1,5 +1,9 @@
-"""The main job as a library: load the Hacker News history once, scrape every configured board, analyse what
-is new, and write the charts and report. `jobtone run` is this plus progress bars; a script may call `run`.
+"""The main job as a library: load the Hacker News history once, discover boards (with `[discover] auto`),
+scrape every configured and enrolled board, analyse what is new, and write the charts and report.
+`jobtone run` is this plus progress bars; a script may call `run`.
+
+A run may have a time budget (`[run] max_minutes`): discovery's checks stop at half of it, and no board is
+started after it; the boards left go first next run.
 
 Safe to re-run and to schedule: one run at a time (a second raises RunInProgress), each run's whole log goes
 to `logs/` beside the database, a failing source never stops the others, and a locked database keeps what
@@ -11,14 +15,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from analysis.publish import DEFAULT_OUT, LexiconSpec, analyse_and_report
 from jobtone.exitcodes import ExitCode, summary_code
+from scraper import discovery_store as ds
+from scraper import store
 from scraper.backfill import OnStep, Plan, backfill_hn, stored_threads
+from scraper.board_check import check_boards
 from scraper.config import Config
 from scraper.dates import utcnow
+from scraper.discover import config_key
 from scraper.errors import DatabaseLocked, FetchError, JobtoneError, ParseError
 from scraper.run_logs import run_log
 from scraper.runlock import run_lock
@@ -54,10 +62,14 @@ def run(config: Config, *, lexicon: LexiconSpec = None, include_boilerplate: boo
         out_dir: Path = DEFAULT_OUT, now: Callable[[], datetime] = utcnow,
         callbacks: Callbacks = Callbacks()) -> JobResult:
     """History (once) + scrape + analyse + report, under the run lock and with a log file."""
-    with run_log(config.db_path, now(), NAME) as log_file, run_lock(config.db_path, NAME):
+    started = now()
+    until = deadline(config, started)
+    with run_log(config.db_path, started, NAME) as log_file, run_lock(config.db_path, NAME):
         log.info("jobtone run: database %s, log %s", config.db_path, log_file)
         summaries, code = first_history(config, now=now, callbacks=callbacks)
-        summary = scrape_boards(config, config.boards, NAME, now=now, callbacks=callbacks)
+        if config.discover.auto:
+            code = max(code, discover(config, now=now, until=None if until is None else started + (until - started) / 2))
+        summary = scrape_all(config, NAME, now=now, callbacks=callbacks, until=until)
         code = max(code, summary_code(summary))
         written: list[Path] = []
         if not summary.locked_by:  # a locked database cannot be analysed either: the next run catches up
@@ -65,6 +77,11 @@ def run(config: Config, *, lexicon: LexiconSpec = None, include_boilerplate: boo
             code = max(code, report_code)
         log.info("jobtone run finished with exit code %d (%s)", code, summary.status)
     return JobResult((*summaries, summary), tuple(written), code)
+
+
+def deadline(config: Config, started: datetime) -> datetime | None:
+    """When a run started at `started` must stop starting boards (`[run] max_minutes`); None: never."""
+    return None if config.run.max_minutes is None else started + timedelta(minutes=config.run.max_minutes)
 
 
 def first_history(config: Config, *, now: Callable[[], datetime] = utcnow,
@@ -102,15 +119,63 @@ def hn_history(config: Config, author: str = "whoishiring", since: str | None = 
     return summary
 
 
+def discover(config: Config, *, now: Callable[[], datetime] = utcnow, until: datetime | None = None) -> ExitCode:
+    """`jobtone discover --check --add` before the scrape (`[discover] auto`): find boards in the stored
+    postings, check the new ones until `until` (the rest next time), enrol those with postings."""
+    at, configured = now(), ds.configured_keys(config.boards)
+    try:
+        with store.opened(config.db_path, wait=config.lock_wait) as con:
+            stats = ds.scan(con, at, ["postings"])
+            to_check = ds.boards_to_check(con, at, config.discover.recheck_days, configured)
+        results = check_boards(config, to_check, at, until=until, clock=now)
+        with store.opened(config.db_path, wait=config.lock_wait) as con:
+            ds.record_checks(con, results)
+            enrolled = ds.enrol(con, at, configured)
+    except JobtoneError as exc:  # the scrape goes on with the boards enrolled before
+        log.error("discovery skipped: %s", exc)
+        return ExitCode.PARTIAL
+    log.info("discover: %d boards named by stored postings (%d new), %d checked (%d left for next time), %d enrolled",
+             stats.boards, stats.new_boards, len(results), len(to_check) - len(results), enrolled)
+    return ExitCode.OK
+
+
+def run_boards(config: Config) -> list[Board]:
+    """The configured boards and the enrolled ones (`jobtone discover --add`) not configured as well."""
+    try:
+        with store.opened(config.db_path, wait=0) as con:
+            enrolled = ds.enrolled_boards(con)
+    except DatabaseLocked as exc:
+        log.warning("enrolled boards not scraped this time: %s", exc)
+        enrolled = []
+    configured = set(ds.configured_keys(config.boards))
+    return [*config.boards, *(b for b in enrolled if config_key(b.ats, b.token) not in configured)]
+
+
+def scrape_all(config: Config, command: str, *, now: Callable[[], datetime] = utcnow,
+               callbacks: Callbacks = Callbacks(), until: datetime | None = None) -> RunSummary:
+    """Scrape the configured and enrolled boards (until `until`), then retire the enrolled boards not
+    found in their last ds.RETIRE_AFTER answers."""
+    summary = scrape_boards(config, run_boards(config), command, now=now, callbacks=callbacks, until=until)
+    try:
+        with store.opened(config.db_path, wait=0) as con:
+            if retired := ds.retire_missing(con, now()):
+                log.warning("%d enrolled board(s) not found %d times in a row: retired (kept, no longer scraped)",
+                            retired, ds.RETIRE_AFTER)
+    except DatabaseLocked:
+        pass  # the next run counts them
+    return summary
+
+
 def scrape_boards(config: Config, boards: Sequence[Board], command: str, *, now: Callable[[], datetime] = utcnow,
-                  callbacks: Callbacks = Callbacks()) -> RunSummary:
-    """Scrape `boards` (recorded as a run of `command`), reporting each board as it is done."""
+                  callbacks: Callbacks = Callbacks(), until: datetime | None = None) -> RunSummary:
+    """Scrape `boards` (recorded as a run of `command`), reporting each board as it is done; no board is
+    started after `until`."""
     if not boards:
         log.warning("no boards configured: add [[board]] entries to %s",
                     config.path or "jobtone.toml (see `jobtone init`)")
     callbacks.scrape_start(len(boards))
     try:
-        summary = scrape(config, boards, command=command, now=now, on_done=callbacks.board_done)
+        summary = scrape(config, boards, command=command, now=now, on_done=callbacks.board_done, until=until)
     except BaseException:
         callbacks.scrape_end(None)  # no progress bar left half-drawn over the error
         raise

@@ -16,6 +16,7 @@ from datetime import datetime
 from urllib.parse import quote, urlsplit
 
 from scraper.config import Config
+from scraper.dates import utcnow
 from scraper.errors import FetchError, JobtoneError, NotFound
 from scraper.http import Client, HostLimit
 from scraper.scrape import polite_client
@@ -36,17 +37,23 @@ class CheckResult:
 
 
 def check_boards(config: Config, boards: Sequence[Board], now: datetime, *, workers: int = 8,
-                 on_done: Callable[[CheckResult], None] = lambda r: None) -> list[CheckResult]:
-    """Check every board once, hosts in parallel, each host paced by its limits."""
+                 on_done: Callable[[CheckResult], None] = lambda r: None,
+                 until: datetime | None = None, clock: Callable[[], datetime] = utcnow) -> list[CheckResult]:
+    """Check every board once, hosts in parallel, each host paced by its limits; past `until` (by `clock()`)
+    no check is started: those boards are left unchecked, for the next time."""
     if not boards:
         return []
     client = polite_client(config, boards)
+
+    def check(board: Board) -> CheckResult | None:
+        return None if until is not None and clock() >= until else check_board(client, config, board, now)
     try:
         with ThreadPoolExecutor(max_workers=max(1, min(workers, len(boards)))) as pool:
             results = []
-            for result in pool.map(lambda board: check_board(client, config, board, now), boards):
-                on_done(result)
-                results.append(result)
+            for result in pool.map(check, boards):
+                if result is not None:
+                    on_done(result)
+                    results.append(result)
             return results
     finally:
         client.close()

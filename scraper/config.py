@@ -34,6 +34,14 @@ class DiscoverSettings:
 
 
 @dataclass(frozen=True)
+class RunSettings:
+    """The `[run]` table: a time budget for a run, in minutes (None: no limit). Past it no board is started;
+    the boards left go first next run, so every board is visited in turn."""
+
+    max_minutes: float | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     boards: tuple[Board, ...]
     db_path: Path = DEFAULT_DB
@@ -43,6 +51,7 @@ class Config:
     path: Path | None = None  # the file it came from; None for the built-in default
     sections: Mapping[str, Any] = field(default_factory=dict)  # the whole TOML, for sections other modules read
     discover: DiscoverSettings = field(default_factory=lambda: DiscoverSettings())
+    run: RunSettings = field(default_factory=lambda: RunSettings())
 
     def api_root(self, source: str) -> str:
         """The API root for a source: the `[api]` entry if the user set one, else the public host."""
@@ -102,6 +111,7 @@ def config_from_dict(data: Mapping[str, Any], path: Path | None = None, db: Path
         path=path,
         sections=MappingProxyType(dict(data)),
         discover=_discover_settings(_table(data, "discover", where), where),
+        run=_run_settings(_table(data, "run", where), where),
     )
 
 
@@ -153,6 +163,12 @@ def _discover_settings(table: Mapping[str, Any], where: str) -> DiscoverSettings
     if not isinstance(auto, bool) or isinstance(days, bool) or not isinstance(days, (int, float)) or days < 0:
         raise ConfigError(f"{where}: [discover] auto must be true or false and recheck_days a number of days")
     return DiscoverSettings(auto, float(days))
+
+
+def _run_settings(table: Mapping[str, Any], where: str) -> RunSettings:
+    if "max_minutes" not in table:
+        return RunSettings()
+    return RunSettings(_number(table, "max_minutes", 0, f"{where}: [run]", above=0))
 
 
 def _array(data: Mapping[str, Any], name: str, where: str) -> list[Any]:

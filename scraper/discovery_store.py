@@ -65,6 +65,16 @@ CREATE TABLE IF NOT EXISTS enrolled_boards (     -- discovered boards scraped be
 );
 """
 
+# When each board (configured or enrolled) was last fetched: a run with a time budget ([run] max_minutes) starts
+# with the boards never visited, then those visited longest ago, so every board is visited in turn.
+BOARD_VISITS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS board_visits (
+    source     VARCHAR NOT NULL,
+    board      VARCHAR NOT NULL,
+    visited_at TIMESTAMP NOT NULL      -- when its last fetch started (whatever came of it)
+);
+"""
+
 # Which stored postings `--from` scans.
 ORIGINS: dict[str, str] = {
     "postings": "true",
@@ -267,6 +277,30 @@ def enrolled_boards(con: duckdb.DuckDBPyConnection) -> list[Board]:
     rows = con.execute("""SELECT ats, token, company, options FROM enrolled_boards
                           WHERE retired_at IS NULL ORDER BY ats, token""").fetchall()
     return [_board(*row) for row in rows]
+
+
+def record_visits(con: duckdb.DuckDBPyConnection, visits: Sequence[tuple[str, str, Any]]) -> None:
+    """Note (source, board, visited_at) visits; a board keeps only its latest."""
+    if not visits:
+        return
+    con.execute(BOARD_VISITS_SCHEMA)
+    rows = [{"source": source, "board": board, "visited": str(at)} for source, board, at in visits]
+    con.execute("""CREATE OR REPLACE TEMP TABLE visits AS
+                   SELECT source, board, max(visited::TIMESTAMP) AS visited_at FROM (SELECT unnest($rows, recursive := true))
+                   GROUP BY ALL""", {"rows": rows})
+    con.execute("""DELETE FROM board_visits b USING visits v
+                   WHERE b.source = v.source AND b.board = v.board AND b.visited_at <= v.visited_at""")
+    con.execute("""INSERT INTO board_visits SELECT * FROM visits v WHERE NOT EXISTS (
+                       SELECT 1 FROM board_visits b WHERE b.source = v.source AND b.board = v.board)""")
+    con.execute("DROP TABLE visits")
+
+
+def last_visits(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], datetime]:
+    """(source, board) → when it was last fetched; empty on a file no run has visited a board in."""
+    row = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'board_visits'").fetchone()
+    if not (row and row[0]):
+        return {}
+    return {(source, board): at for source, board, at in con.execute("SELECT * FROM board_visits").fetchall()}
 
 
 def enrolled_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:

@@ -1,12 +1,19 @@
-"""A scrape: fetch boards in parallel (politely per host), stage each board's postings, load each batch
-in a short write, and record the run. One failing board never stops the others."""
+"""A scrape: fetch boards in parallel (politely per host), stage each board's postings, load the staged
+batches in short writes, and record the run. One failing board never stops the others.
+
+At thousands of boards: each host gets at most its concurrency's worth of boards at a time while hosts run in
+parallel (so no worker waits on a busy host's gate while another host idles), the boards visited longest ago
+go first (`board_visits`), a run may stop starting boards at a deadline (`[run] max_minutes`), and the
+main thread loads every board finished meanwhile in one transaction (every FLUSH_SECONDS or FLUSH_BOARDS).
+"""
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -14,10 +21,12 @@ from urllib.parse import urlsplit
 
 import duckdb
 
-from scraper import store
+from scraper import discovery_store, store
+from scraper.batch_load import load_batches
 from scraper.config import Config
 from scraper.dates import utcnow
 from scraper.errors import DatabaseLocked, FetchError, JobtoneError, NotFound
+from scraper.host_turns import HostTurns, in_turn
 from scraper.http import Client
 from scraper.sources import Board, FetchContext, collect, get_source
 from scraper.sources.base import Skipped
@@ -26,6 +35,8 @@ from scraper.staging import Batch, Staging
 log = logging.getLogger(__name__)
 
 MAX_ERROR = 2000  # characters of an outcome's error text kept (a board may skip many records)
+FLUSH_SECONDS = 0.5  # finished boards are loaded together at least this often...
+FLUSH_BOARDS = 200  # ...or once this many have finished
 
 # What the store holds for detail-per-posting sources: (source, board) -> external_id -> fingerprint
 StoredFingerprints = Mapping[tuple[str, str], Mapping[str, str]]
@@ -60,6 +71,8 @@ class RunSummary:
     ended_at: datetime
     outcomes: tuple[BoardOutcome, ...]
     locked_by: str = ""
+    left: int = 0  # boards not started before the run's deadline: they go first next run
+    write_seconds: float = 0.0  # spent loading postings into the database
 
     @property
     def failures(self) -> int:
@@ -79,34 +92,46 @@ class RunSummary:
 
 
 class Loader:
-    """Loads staged batches into the database, holding the file only for one batch at a time."""
+    """Loads staged batches into the database, holding the file only for one group of batches at a time."""
 
     def __init__(self, config: Config, staging: Staging) -> None:
         self.db_path = config.db_path
         self.wait = config.lock_wait
         self.staging = staging
         self.locked_by = ""
+        self.write_seconds = 0.0  # in load_many, opening and closing the file included
 
     def load(self, batch: Batch, wait: float | None = None) -> store.LoadStats | None:
         """Load one batch; None (and the batch stays staged) when the database stays locked."""
         return self.load_many([batch], wait)[0]
 
-    def load_many(self, batches: Sequence[Batch], wait: float | None = None) -> list[store.LoadStats | None]:
-        """Load batches in one opening of the file (each in its own transaction); None for each batch left
-        staged because the database stayed locked."""
-        if not batches or (self.locked_by and wait is None):
+    def load_many(self, batches: Sequence[Batch], wait: float | None = None,
+                  visits: Sequence[BoardOutcome] = ()) -> list[store.LoadStats | None]:
+        """Load batches in one transaction (and note the boards of `visits` as visited); None for each batch
+        left staged because the database stayed locked."""
+        if not (batches or visits) or (self.locked_by and wait is None):
             return [None] * len(batches)  # waited once already this run; the final flush tries again
-        loaded: list[store.LoadStats | None] = []
+        began = time.perf_counter()
         try:
             with store.opened(self.db_path, wait=self.wait if wait is None else wait) as con:
-                for batch in batches:
-                    complete = [(batch.source, batch.board)] if batch.complete else []
-                    loaded.append(store.load_jsonl(con, self.staging.path(batch), batch.seen_at, complete))
-                    self.staging.done(batch)
+                loaded: list[store.LoadStats | None] = list(load_batches(con, self.staging, batches))
+                discovery_store.record_visits(con, [(o.source, o.board, o.started_at) for o in visits])
+            self.write_seconds += time.perf_counter() - began
         except DatabaseLocked as exc:
             self.locked_by = exc.holder
             log.warning("database locked by %s: %d batch(es) stay staged in %s", exc.holder, len(batches), self.staging.dir)
-        return loaded + [None] * (len(batches) - len(loaded))
+            return [None] * len(batches)
+        for batch in batches:
+            self.staging.done(batch)  # committed: a crash before this line only loads them again (harmless)
+        return loaded
+
+    def last_visits(self) -> Mapping[tuple[str, str], datetime]:
+        """When each board was last fetched; empty when the database is busy or new."""
+        try:
+            with store.opened(self.db_path, wait=0) as con:
+                return discovery_store.last_visits(con)
+        except DatabaseLocked:
+            return {}
 
     def flush(self, wait: float | None = None) -> store.LoadStats:
         """Load every pending batch and run record, oldest first (earlier runs' leftovers included)."""
@@ -153,8 +178,10 @@ class Loader:
 
 def scrape(config: Config, boards: Iterable[Board], *, command: str = "scrape",
            now: Callable[[], datetime] = utcnow, on_done: Callable[[BoardOutcome], None] = lambda o: None,
-           workers: int = 8) -> RunSummary:
-    """Fetch, stage and load every board; return what happened (also recorded in `runs`/`board_runs`)."""
+           workers: int | None = None, until: datetime | None = None) -> RunSummary:
+    """Fetch, stage and load every board, those visited longest ago first; after `until` (by `now()`) no
+    board is started (at least one is), the rest go first next run. Returns what happened (also recorded
+    in `runs`/`board_runs`). `workers` defaults to the hosts' concurrency added up (at most MAX_WORKERS)."""
     boards = list(boards)
     run_id, started = uuid.uuid4().hex[:12], now()
     staging = Staging(config.db_path)
@@ -163,29 +190,68 @@ def scrape(config: Config, boards: Iterable[Board], *, command: str = "scrape",
     loader.flush(wait=0)  # earlier runs' staged batches first, if the database is free right now
     loader.mark_running(RunSummary(run_id, command, started, started, ()))
     fingerprints = loader.stored_fingerprints()
+    turns = HostTurns(config, in_turn(boards, loader.last_visits()))
     client = polite_client(config, boards)
-    outcomes = []
+    outcomes: list[BoardOutcome] = []
+
+    def fetch(board: Board) -> tuple[BoardOutcome, Batch | None]:
+        return fetch_board(client, config, board, staging, started, run_id, fingerprints)
+
+    def finished(results: list[tuple[BoardOutcome, Batch | None]]) -> None:
+        for outcome in load_finished(loader, results):
+            outcomes.append(outcome)
+            on_done(outcome)
+
     try:
-        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(boards)))) as pool:
-            waiting = {pool.submit(fetch_board, client, config, board, staging, started, run_id, fingerprints)
-                       for board in boards}
-            while waiting:
-                # Load every board fetched meanwhile in one opening of the database.
-                done, waiting = wait(waiting, return_when=FIRST_COMPLETED)
-                results = [future.result() for future in done]
-                batches = [batch for _, batch in results if batch is not None]
-                stats = iter(loader.load_many(batches))
-                for outcome, batch in results:
-                    outcome = outcome if batch is None else _with_stats(outcome, next(stats))
-                    outcomes.append(outcome)
-                    on_done(outcome)
+        with ThreadPoolExecutor(max_workers=workers or turns.workers()) as pool:
+            _drive(pool, turns, fetch, finished, lambda: until is not None and now() >= until)
     finally:
         client.close()
+    if turns.left():
+        log.warning("time budget reached: %d board(s) not started, they go first next run", turns.left())
     if loader.locked_by:
         loader.flush()  # one last wait for the lock before giving up until the next run
-    summary = RunSummary(run_id, command, started, now(), tuple(outcomes), loader.locked_by)
+    summary = RunSummary(run_id, command, started, now(), tuple(outcomes), loader.locked_by, turns.left(),
+                         loader.write_seconds)
     loader.record(summary)
     return summary
+
+
+def _drive(pool: ThreadPoolExecutor, turns: HostTurns, fetch: Callable[[Board], tuple[BoardOutcome, Batch | None]],
+           finished: Callable[[list[tuple[BoardOutcome, Batch | None]]], None], out_of_time: Callable[[], bool]) -> None:
+    """Keep every host busy up to its concurrency until the boards (or the time) run out; hand what finished
+    to `finished` in groups, every FLUSH_SECONDS or FLUSH_BOARDS, so the database is written in few transactions."""
+    running: dict[Future[tuple[BoardOutcome, Batch | None]], str] = {}
+
+    def start_more() -> None:
+        for host, board in turns.take(out_of_time):
+            running[pool.submit(fetch, board)] = host
+
+    ready: list[tuple[BoardOutcome, Batch | None]] = []
+    oldest = 0.0  # when the first board in `ready` finished
+    start_more()
+    while running:
+        timeout = max(0.0, oldest + FLUSH_SECONDS - time.monotonic()) if ready else None
+        done, _ = wait(running, timeout=timeout, return_when=FIRST_COMPLETED)
+        if done and not ready:
+            oldest = time.monotonic()
+        for future in done:
+            turns.release(running.pop(future))
+            ready.append(future.result())
+        start_more()  # hosts stay busy while the main thread writes the database
+        if ready and (len(ready) >= FLUSH_BOARDS or time.monotonic() - oldest >= FLUSH_SECONDS):
+            finished(ready)
+            ready = []
+    if ready:
+        finished(ready)
+
+
+def load_finished(loader: Loader, results: Sequence[tuple[BoardOutcome, Batch | None]]) -> list[BoardOutcome]:
+    """Load the finished boards' batches in one transaction; their outcomes with what the load did (a batch
+    left staged keeps the outcome `staged`)."""
+    batches = [batch for _, batch in results if batch is not None]
+    stats = iter(loader.load_many(batches, visits=[outcome for outcome, _ in results]))
+    return [outcome if batch is None else _with_stats(outcome, next(stats)) for outcome, batch in results]
 
 
 def polite_client(config: Config, boards: Iterable[Board]) -> Client:
@@ -252,10 +318,18 @@ def run_record(summary: RunSummary) -> dict[str, Any]:
     run = {"run_id": summary.run_id, "command": summary.command, "started_at": summary.started_at,
            "ended_at": summary.ended_at, "status": summary.status, "fetched": summary.total("fetched"),
            "new": summary.total("new"), "updated": summary.total("updated"), "removed": summary.total("removed"),
-           "failures": summary.failures, "error": f"database locked by {summary.locked_by}" if summary.locked_by else ""}
+           "failures": summary.failures, "error": run_error(summary)}
     # board_runs has no `skipped` column (yet): the count and ids are in `error`
     boards = [{"run_id": summary.run_id, **{k: v for k, v in asdict(o).items() if k != "skipped"}} for o in summary.outcomes]
     return {"run_id": summary.run_id, "run": run, "boards": boards}
+
+
+def run_error(summary: RunSummary) -> str:
+    """The run's note for `jobtone runs`: who held the database, and the boards the time budget left."""
+    notes = [f"database locked by {summary.locked_by}"] if summary.locked_by else []
+    if summary.left:
+        notes.append(f"time budget reached: {summary.left} board(s) left for the next run")
+    return "; ".join(notes)
 
 
 def write_run_record(con: duckdb.DuckDBPyConnection, record: dict[str, Any]) -> None:
@@ -268,3 +342,5 @@ def write_run_record(con: duckdb.DuckDBPyConnection, record: dict[str, Any]) -> 
         columns = list(boards[0])
         con.executemany(f"INSERT INTO board_runs ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
                         [[b[c] for c in columns] for b in boards])
+        # the run's boards were visited, even when the database was locked while they were fetched
+        discovery_store.record_visits(con, [(b["source"], b["board"], b["started_at"]) for b in boards])

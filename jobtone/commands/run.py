@@ -4,6 +4,10 @@ The first run also loads the history of the Hacker News hiring threads in the co
 2011: about 180 requests and a few minutes, once; resumable like `jobtone backfill hn`), so the charts
 show a decade of trends from day one. Later runs fetch new threads and the comments of open ones.
 
+Besides the configured boards it scrapes those `jobtone discover --add` enrolled (retiring a board not
+found three times in a row); with `[discover] auto = true` it discovers first. `[run] max_minutes` in the
+config is a time budget: no board is started after it, and the boards not reached go first next run.
+
 Safe to re-run and to schedule (cron/systemd; see `jobtone schedule`): loading is idempotent, a failing
 source never stops the others, a locked database keeps what was fetched for the next run, and only one
 run goes at a time (a second exits with code 4). Each run's whole log also goes to data/logs/.

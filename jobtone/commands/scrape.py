@@ -5,8 +5,11 @@ and loaded in a short write, so the database stays free for readers. A board tha
 the others go on; see `jobtone runs`. Exit code 1 if any board failed, 3 if the database stayed locked
 (postings are kept staged and load on the next run).
 
+With no board named, the boards enrolled by `jobtone discover --add` are fetched too, and `[run]
+max_minutes` bounds the scrape (the boards not reached go first next time).
+
 Examples:
-  jobtone scrape                      # every [[board]] in the config
+  jobtone scrape                      # every [[board]] in the config, and the enrolled boards
   jobtone scrape greenhouse:stripe lever:spotify"""
 
 from __future__ import annotations
@@ -27,9 +30,12 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    boards = [parse_board_spec(spec) for spec in args.boards] or list(ctx.config.boards)
     progress = ScrapeProgress(ctx.err, ctx.interactive)
     callbacks = job.Callbacks(scrape_start=progress.start, board_done=progress.done, scrape_end=progress.end)
-    summary = job.scrape_boards(ctx.config, boards, NAME, now=ctx.now, callbacks=callbacks)
+    if args.boards:
+        boards = [parse_board_spec(spec) for spec in args.boards]
+        summary = job.scrape_boards(ctx.config, boards, NAME, now=ctx.now, callbacks=callbacks)
+    else:  # the configured and the enrolled boards, within [run] max_minutes
+        summary = job.scrape_all(ctx.config, NAME, now=ctx.now, callbacks=callbacks, until=job.deadline(ctx.config, ctx.now()))
     warn_locked([summary], ctx.db_path, ctx.err)
     return summary_code(summary)
