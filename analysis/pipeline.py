@@ -159,6 +159,9 @@ def _record_run(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, key: str, incl
     con.execute("INSERT INTO analysis_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [key, lexicon.name, lexicon.version, lexicon.source, include_boilerplate, now, total, rematched,
                  batch])
+    con.execute("""INSERT INTO lexicon_versions SELECT $name, $version, $now WHERE NOT EXISTS (
+                       SELECT 1 FROM lexicon_versions WHERE lexicon_name = $name AND lexicon_version = $version)""",
+                {"name": lexicon.name, "version": lexicon.version, "now": now})
     con.execute("DELETE FROM analysis_terms WHERE lexicon_version = ?", [lexicon.version])
     con.executemany("INSERT INTO analysis_terms VALUES (?, ?, ?, ?)",
                     [(lexicon.version, i, t.name, t.category) for i, t in enumerate(lexicon.terms)])
