@@ -13,15 +13,9 @@ from datetime import date
 
 import duckdb
 
-from analysis.trends import TrendQuery, _as_date, date_column, period_label, posting_filters
-from scraper.sources import SOURCES
-from scraper.sql import sql_string
+from analysis.trends import TrendQuery, _as_date, date_column, family_sql, period_label, posting_filters
 
-
-def family_sql(column: str = "p.source") -> str:
-    """SQL for a posting's source family: 'hn', 'boards' for any scraped source, else the source's own name."""
-    scraped = ", ".join(sql_string(name) for name in sorted(SOURCES) if name != "hn")
-    return f"CASE WHEN {column} = 'hn' THEN 'hn' WHEN {column} IN ({scraped}) THEN 'boards' ELSE {column} END"
+__all__ = ["CoverageRow", "Mark", "coverage_marks", "coverage_rows", "family_sql"]
 
 
 @dataclass(frozen=True)
