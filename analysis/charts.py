@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -188,8 +189,9 @@ def by_group_chart(rows: Sequence[TrendRow], meta: ChartMeta, smooth: int = 1) -
         ax.set_title(plain_text(group or "all postings"), loc="left", fontweight="bold", y=1.0)
         ax.tick_params(labelbottom=False)
         draw_postings(bars, [r for r in rows if r.group == group])
-        marked = draw_marks(ax, meta.marks, rows, labelled=column == 0) or marked
-        draw_marks(bars, meta.marks, rows, labelled=False)
+        marks = _group_marks(meta, group)
+        marked = draw_marks(ax, marks, rows) or marked
+        draw_marks(bars, marks, rows, labelled=False)
         bars.set_ylabel("")  # only the first column keeps axis labels, set below
         top, bottom = top or ax, bottom or bars
     assert top is not None and bottom is not None
@@ -202,6 +204,13 @@ def by_group_chart(rows: Sequence[TrendRow], meta: ChartMeta, smooth: int = 1) -
     legend_above(key_axes(fig, cells[0, :]),
                  [*top.get_legend_handles_labels()[0], *legend_extras(rows), *_extra_handles(False, marked)])
     return fig
+
+
+def _group_marks(meta: ChartMeta, group: str) -> list[tuple[date, str]]:
+    """The marks of one source family's panel (all marks when they are not known by family)."""
+    if not meta.family_marks:
+        return list(meta.marks)
+    return [(start, what) for family, start, what in meta.family_marks if family == group]
 
 
 @styled

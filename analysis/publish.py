@@ -77,6 +77,7 @@ def analyse_and_report(config: Config, lexicon: LexiconSpec, include_boilerplate
         rows_by_kind = corrected_series(rows_by_kind, data, lexicon)
     meta = replace(chart_meta(lexicon, rows_by_kind["share"], date_basis, include_boilerplate, now),
                    marks=tuple((m.start, m.what) for m in data.marks),
+                   family_marks=tuple((m.family, m.start, m.what) for m in data.family_marks),
                    lexicon_since=first_used(data.lexicon_uses, lexicon))
     charts = write_charts({"coverage": data.coverage, **rows_by_kind}, meta, out_dir, smooth=smooth)
     report = write_report(out_dir, charts, rows_by_kind["share"], lexicon.terms, meta, data)
@@ -90,7 +91,8 @@ def report_data(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, query: TrendQu
     measured = table if any(p.precision is not None for p in table) else []
     found = changes(con, lexicon)
     return ReportData(
-        coverage=coverage_rows(con, query), marks=coverage_marks(con, query), lexicon_uses=lexicon_uses(con),
+        coverage=coverage_rows(con, query), marks=coverage_marks(con, query),
+        family_marks=coverage_marks(con, query, by_family=True), lexicon_uses=lexicon_uses(con),
         precision=measured, corrected=corrected and bool(measured),
         samples=sample_in_context(con, lexicon, query.analysis_key, include_boilerplate, SAMPLES_PER_TERM),
         changes=found, change_summary=change_summary(found, lexicon, query.by))

@@ -34,6 +34,7 @@ class ReportData:
 
     coverage: Sequence[CoverageRow] = ()
     marks: Sequence[Mark] = ()
+    family_marks: Sequence[Mark] = ()  # the same, one per source family and period
     lexicon_uses: Sequence[LexiconUse] = ()
     precision: Sequence[Precision] = ()  # empty: no labels for this lexicon version
     samples: Mapping[str, Sequence[MatchInContext]] = field(default_factory=dict)  # term -> random matches

@@ -68,6 +68,7 @@ class ChartMeta:
     lexicon_since: datetime | None = None  # when this lexicon version first counted anything in the database
     # Periods where the sources or boards behind the series change: (period start, what changed), e.g. "+3 boards".
     marks: tuple[tuple[date, str], ...] = ()
+    family_marks: tuple[tuple[str, date, str], ...] = ()  # (family, start, what): for charts split by family
 
     def __post_init__(self) -> None:
         if self.date_basis not in DATE_BASES:
