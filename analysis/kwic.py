@@ -149,8 +149,8 @@ def sample_in_context(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, analysis
     row id (selecting them by posting id would read every posting's text), and one scan covers every term."""
     draw = """SELECT s.term, s.posting_id, p.rowid AS row_id, list_position($names, s.term) - 1 AS term_index,
                      coalesce(p.company, '') AS company
-              FROM (SELECT term, posting_id FROM term_counts WHERE analysis_key = $key AND mentions > 0
-                    QUALIFY row_number() OVER (PARTITION BY term ORDER BY hash(posting_id, $seed)) <= $n) s
+              FROM (SELECT term, unnest(min_by(posting_id, hash(posting_id, $seed), $n)) AS posting_id  -- no sort
+                    FROM term_counts WHERE analysis_key = $key AND mentions > 0 GROUP BY term) s
               JOIN postings p USING (posting_id)"""
     names = [t.name for t in lexicon.terms]
     with temp_tables(con, "sample_draw", "sample_texts", "sample_input"):
