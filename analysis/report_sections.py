@@ -9,12 +9,14 @@ html.escape.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING
 
 from analysis.series import ChartMeta, TrendRow
+from scraper.text import printable
 
 if TYPE_CHECKING:
     from analysis.changes import Change
@@ -133,7 +135,7 @@ def _samples_html(samples: Mapping[str, Sequence[MatchInContext]], meta: ChartMe
     body = []
     for term, line in lines:
         category = meta.category_of(term)
-        context = (f"…{escape(_one_line(line.left))} <mark>{escape(_one_line(line.match))}</mark> "
+        context = (f"…{escape(_one_line(line.left))}<mark>{escape(_one_line(line.match))}</mark>"
                    f"{escape(_one_line(line.right))}…")
         body.append(f"<tr><td>{escape(term)}</td><td>{escape(category)}</td><td>{escape(line.company)}</td>"
                     f'<td class="kwic">{context}</td></tr>')
@@ -143,7 +145,9 @@ def _samples_html(samples: Mapping[str, Sequence[MatchInContext]], meta: ChartMe
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    """Any run of spaces, tabs and line breaks as one space (the spaces next to the match stay); other control
+    characters as visible escapes."""
+    return printable(re.sub(r"\s+", " ", text))
 
 
 # --- wording changes ----------------------------------------------------------------------------
