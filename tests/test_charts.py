@@ -9,12 +9,9 @@ from datetime import date, datetime
 import pytest
 from matplotlib.figure import Figure
 
-from analysis.coverage import CoverageRow
-
-from analysis.series import ChartMeta, smooth_rows, total_postings, wilson_interval
 from analysis.charts import (
-    contiguous_runs,
     by_group_chart,
+    contiguous_runs,
     coverage_chart,
     date_ticks,
     legend_columns,
@@ -22,7 +19,8 @@ from analysis.charts import (
     term_grid,
     write_charts,
 )
-from analysis.series import TrendRow
+from analysis.coverage import CoverageRow
+from analysis.series import ChartMeta, TrendRow, smooth_rows, total_postings, wilson_interval
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 TERMS = (("flexible", "supportive"), ("empathy", "supportive"), ("belonging", "supportive"),

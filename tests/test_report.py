@@ -7,9 +7,8 @@ from datetime import date, datetime
 from html.parser import HTMLParser
 
 from analysis.charts import write_charts
-from analysis.series import ChartMeta, wilson_interval
 from analysis.report import LexiconTerm, lexicon_term, write_report
-from analysis.series import TrendRow
+from analysis.series import ChartMeta, TrendRow, wilson_interval
 
 EVIL = "<script>alert(1)</script>"
 META = ChartMeta("default", "3f2a91c0", date(2024, 1, 1), date(2024, 3, 31), "seen", True,

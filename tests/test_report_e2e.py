@@ -12,15 +12,15 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from e2e import board, write_config
-from replay import Reply
-from test_changes import GH, edited_board
 
 from analysis.labels import Label, save_labels
 from analysis.lexicon import load_lexicon
+from e2e import board, write_config
 from jobtone.cli import main
+from replay import Reply
 from scraper import store
 from scraper.posting import Posting
+from test_changes import GH, edited_board
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SEEN = datetime(2025, 1, 15)
