@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from itertools import pairwise
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import matplotlib
 from matplotlib.axes import Axes
@@ -28,6 +28,10 @@ CATEGORY_COLOURS = {"supportive": "#00897b", "hard": "#e4572e"}  # teal vs orang
 EXTRA_COLOURS = ("#3949ab", "#8e24aa", "#6d4c41", "#b8860b", "#546e7a", "#d81b60", "#2e7d32")
 GROUP_STYLES: tuple[Any, ...] = ("-", "--", ":", "-.")  # Any: the stubs want Literal styles
 BAR_COLOUR = "#9e9e9e"
+MARK_COLOUR = "#6d4c41"  # coverage marks: brown, apart from every series colour
+MARK_STYLE: Any = (0, (3, 2))
+CORRECTED_STYLE: Any = (0, (5, 2))  # the precision-corrected share: dashed, in its series' colour
+MARK_LABEL_GAP_INCHES = 0.17  # a mark closer than this to the last labelled one keeps its line, not its label
 UNLISTED_COLOUR = "#444444"  # a term the lexicon does not list
 FOOTER_CHAR_INCHES = 0.062  # average character width at the footer's 8.5 pt
 LEGEND_CHAR_INCHES, LEGEND_ENTRY_INCHES = 0.085, 0.75  # at 10 pt; entry = handle and padding
@@ -49,6 +53,16 @@ PERIOD_UNITS = (  # label pattern, unit name, typical length in days
 F = TypeVar("F", bound=Callable[..., Figure])
 
 
+class Periodic(Protocol):
+    """A row of a per-period series: a TrendRow, or a coverage row."""
+
+    @property
+    def period(self) -> str: ...
+
+    @property
+    def start(self) -> date: ...
+
+
 def category_colours(names: Iterable[str]) -> dict[str, str]:
     """A stable colour per category: fixed ones for the default lexicon, a palette for the rest."""
     extra = sorted(set(names) - CATEGORY_COLOURS.keys())
@@ -62,7 +76,7 @@ def ordered_categories(names: Iterable[str]) -> list[str]:
     return [n for n in CATEGORY_COLOURS if n in names] + sorted(names - CATEGORY_COLOURS.keys())
 
 
-def period_unit(rows: Sequence[TrendRow]) -> tuple[str, int]:
+def period_unit(rows: Sequence[Periodic]) -> tuple[str, int]:
     """The period's unit name ("month"...) and its length in days, read from the period labels."""
     for pattern, unit, days in PERIOD_UNITS:
         if rows and pattern.match(rows[0].period):
@@ -95,10 +109,13 @@ def styled(draw: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def new_figure(width: float, height: float, meta: ChartMeta, rows: Sequence[TrendRow]) -> Figure:
+def new_figure(width: float, height: float, meta: ChartMeta, rows: Sequence[TrendRow],
+               postings: int | None = None) -> Figure:
+    """A figure with the facts footer; `postings` (else the rows' total) is the n it states."""
     fig = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)
-    facts = [f"{label}: {value}" for label, value in meta.facts(sum(total_postings(rows).values()))]
+    n = sum(total_postings(rows).values()) if postings is None else postings
+    facts = [f"{label}: {value}" for label, value in meta.facts(n)]
     footer = "   ·   ".join(facts)
     if len(footer) * FOOTER_CHAR_INCHES > width - 0.2:  # too wide for one line: break in the middle
         half = len(facts) // 2
@@ -199,7 +216,7 @@ def format_share_axis(ax: Axes, rows: Sequence[TrendRow]) -> None:
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0 if top >= 0.05 else 1))
 
 
-def format_date_axis(ax: Axes, rows: Sequence[TrendRow], max_ticks: int = 9) -> None:
+def format_date_axis(ax: Axes, rows: Sequence[Periodic], max_ticks: int = 9) -> None:
     first, last = min(r.start for r in rows), max(r.start for r in rows)
     ticks, yearly = date_ticks(first, last, max_ticks)
     ax.xaxis.set_major_locator(FixedLocator(date_numbers(ticks)))
@@ -266,3 +283,64 @@ def no_data_figure(meta: ChartMeta, title: str) -> Figure:
     return fig
 
 
+
+
+# --- coverage marks and corrected shares --------------------------------------------------------
+
+
+def draw_marks(ax: Axes, marks: Sequence[tuple[date, str]], rows: Sequence[Periodic], labelled: bool = True) -> int:
+    """A thin vertical line where each period inside the rows' range begins (its sources or boards changed),
+    with a short label when `labelled` and not too close to the last labelled one; returns the lines drawn."""
+    if not rows:
+        return 0
+    first, last = min(r.start for r in rows), max(r.start for r in rows)
+    shown = [(start, what) for start, what in marks if first < start <= last]
+    if not shown:
+        return 0
+    half = timedelta(days=period_unit(rows)[1] / 2)  # between the period before and the one that changed
+    xs = date_numbers(start - half for start, _ in shown)
+    ax.vlines(xs, 0, 1, transform=ax.get_xaxis_transform(), colors=MARK_COLOUR, linewidths=0.9,
+              linestyles=MARK_STYLE, alpha=0.8, zorder=1.5)
+    if labelled:
+        _label_marks(ax, xs, [what for _, what in shown], first, last)
+    return len(shown)
+
+
+def _label_marks(ax: Axes, xs: Sequence[float], labels: Sequence[str], first: date, last: date) -> None:
+    span = max(date_numbers([last])[0] - date_numbers([first])[0], 1.0)
+    inches = ax.get_figure().get_figwidth() * ax.get_position().width  # type: ignore[union-attr]
+    previous = -math.inf
+    for x, what in zip(xs, labels, strict=True):
+        if (x - previous) / span * inches < MARK_LABEL_GAP_INCHES:
+            continue
+        text = what if len(what) <= 34 else what[:33] + "…"
+        ax.text(x, 0.98, plain_text(text), transform=ax.get_xaxis_transform(), rotation=90, ha="right",
+                va="top", fontsize=7.5, color=MARK_COLOUR,
+                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 0.6})
+        previous = x
+
+
+def mark_handle() -> Line2D:
+    return Line2D([], [], color=MARK_COLOUR, linestyle=MARK_STYLE, linewidth=0.9,
+                  label="sources or boards change (not language)")
+
+
+def draw_corrected(ax: Axes, series: Sequence[TrendRow], colour: str, width: float = 1.5) -> bool:
+    """The share corrected for precision, dashed in the series' colour, with its band; False when no
+    period of the series has one (no labels for its terms)."""
+    if all(r.corrected is None for r in series):
+        return False
+    xs = date_numbers(r.start for r in series)
+
+    def values(name: str) -> list[float]:
+        return [math.nan if getattr(r, name) is None else getattr(r, name) for r in series]
+
+    ax.fill_between(xs, values("corrected_low"), values("corrected_high"), color=colour, alpha=0.09,
+                    linewidth=0, hatch="////", edgecolor=colour)
+    ax.plot(xs, values("corrected"), color=colour, linewidth=width, linestyle=CORRECTED_STYLE)
+    return True
+
+
+def corrected_handle() -> Line2D:
+    return Line2D([], [], color="#555555", linestyle=CORRECTED_STYLE, linewidth=1.5,
+                  label="corrected for precision (labelled)")

@@ -13,15 +13,9 @@ from datetime import date
 
 import duckdb
 
-from analysis.trends import TrendQuery, _as_date, date_column, period_label, posting_filters
-from scraper.sources import SOURCES
-from scraper.sql import sql_string
+from analysis.trends import TrendQuery, _as_date, date_column, family_sql, period_label, posting_filters
 
-
-def family_sql(column: str = "p.source") -> str:
-    """SQL for a posting's source family: 'hn', 'boards' for any scraped source, else the source's own name."""
-    scraped = ", ".join(sql_string(name) for name in sorted(SOURCES) if name != "hn")
-    return f"CASE WHEN {column} = 'hn' THEN 'hn' WHEN {column} IN ({scraped}) THEN 'boards' ELSE {column} END"
+__all__ = ["CoverageRow", "Mark", "coverage_marks", "coverage_rows", "family_sql"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +35,7 @@ class Mark:
     period: str
     start: date
     what: str
+    family: str = ""  # with by_family: the source family it concerns
 
 
 def coverage_rows(con: duckdb.DuckDBPyConnection, query: TrendQuery) -> list[CoverageRow]:
@@ -55,8 +50,9 @@ def coverage_rows(con: duckdb.DuckDBPyConnection, query: TrendQuery) -> list[Cov
             for start, family, n in rows]
 
 
-def coverage_marks(con: duckdb.DuckDBPyConnection, query: TrendQuery) -> list[Mark]:
-    """Periods (after the first) where a source family starts or stops, or boards start or stop contributing."""
+def coverage_marks(con: duckdb.DuckDBPyConnection, query: TrendQuery, by_family: bool = False) -> list[Mark]:
+    """Periods (after the first) where a source family starts or stops, or boards start contributing; with
+    `by_family`, one mark per family and period (for charts split by family)."""
     date_col = date_column(query)
     filters, params = posting_filters(query)
     spans = con.execute(f"""
@@ -67,16 +63,16 @@ def coverage_marks(con: duckdb.DuckDBPyConnection, query: TrendQuery) -> list[Ma
         return []
     first = min(s[3] for s in spans)
     last = max(s[4] for s in spans)
-    notes: dict[date, list[str]] = {}
+    notes: dict[tuple[date, str], list[str]] = {}
     for family, begins, ends in _family_spans(spans):
         if begins > first:
-            notes.setdefault(begins, []).append(f"{family} starts")
+            notes.setdefault((begins, family if by_family else ""), []).append(f"{family} starts")
         if ends < last:
-            notes.setdefault(ends, []).append(f"{family} ends")
+            notes.setdefault((ends, family if by_family else ""), []).append(f"{family} ends")
     for start, added in _boards_entering(spans, first).items():
-        notes.setdefault(start, []).append(f"+{added} board{'s' if added > 1 else ''}")
-    return [Mark(period_label(_as_date(start), query.by), _as_date(start), "; ".join(what))
-            for start, what in sorted(notes.items())]
+        notes.setdefault((start, "boards" if by_family else ""), []).append(f"+{added} board{'s' if added > 1 else ''}")
+    return [Mark(period_label(_as_date(start), query.by), _as_date(start), "; ".join(what), family)
+            for (start, family), what in sorted(notes.items())]
 
 
 def _family_spans(spans: Sequence[tuple]) -> list[tuple[str, date, date]]:

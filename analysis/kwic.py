@@ -13,7 +13,7 @@ import duckdb
 
 from analysis.boilerplate import analysed_texts
 from analysis.lexicon import Lexicon
-from analysis.match import build_scanner, contexts, scan
+from analysis.match import Scanner, build_scanner, contexts, scan
 from scraper.sql import temp_tables
 from scraper.text import printable
 
@@ -137,3 +137,49 @@ def _words(text: str, n: int, from_end: bool = False) -> str:
     """At most n whitespace-separated words of text (its last n with from_end)."""
     parts = text.split(" ")
     return " ".join(parts[-n - 1:]) if from_end else " ".join(parts[:n + 1])
+
+
+def sample_in_context(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, analysis_key: str,
+                      include_boilerplate: bool, per_term: int = 3, seed: int = 1,
+                      context_words: int = 12) -> dict[str, list[MatchInContext]]:
+    """For every term, the first counted match in each of up to `per_term` postings drawn at random (seeded)
+    from those the term counts in: what the counts count, shown in a report.
+
+    Bounded work at any size: the draw reads only the stored counts, the few postings' texts are fetched by
+    row id (selecting them by posting id would read every posting's text), and one scan covers every term."""
+    draw = """SELECT s.term, s.posting_id, p.rowid AS row_id, list_position($names, s.term) - 1 AS term_index,
+                     coalesce(p.company, '') AS company
+              FROM (SELECT term, unnest(min_by(posting_id, hash(posting_id, $seed), $n)) AS posting_id  -- no sort
+                    FROM term_counts WHERE analysis_key = $key AND mentions > 0 GROUP BY term) s
+              JOIN postings p USING (posting_id)"""
+    names = [t.name for t in lexicon.terms]
+    with temp_tables(con, "sample_draw", "sample_texts", "sample_input"):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE sample_draw AS {draw}",
+                    {"names": names, "key": analysis_key, "seed": seed, "n": per_term})
+        con.execute("""CREATE OR REPLACE TEMP TABLE sample_texts AS
+                       SELECT posting_id, content_hash, text, boilerplate, words FROM postings
+                       WHERE rowid IN (SELECT row_id FROM sample_draw)""")
+        ids = "SELECT DISTINCT posting_id FROM sample_draw"
+        with analysed_texts(con, include_boilerplate, ids, analysis_key, "sample_texts") as analysed:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE sample_input AS {analysed}")
+        rows = _first_counted_matches(con, build_scanner(lexicon), context_words)
+    out: dict[str, list[MatchInContext]] = {name: [] for name in names}
+    for term, posting_id, company, k, left, core, right in rows:
+        out[term].append(MatchInContext(posting_id, company, k, _words(left, context_words, from_end=True), core,
+                                        _words(right, context_words), "counted", "form"))
+    return out
+
+
+def _first_counted_matches(con: duckdb.DuckDBPyConnection, scanner: Scanner, context_words: int) -> list[tuple]:
+    """(term, posting_id, company, k, left, core, right): each drawn posting's first counted match of its term."""
+    with scan(con, scanner, "sample_input") as scanned, \
+            contexts(con, scanner, f"""SELECT posting_id, text, exact FROM sample_input JOIN (
+                         SELECT DISTINCT posting_id, exact FROM {scanned.found}) USING (posting_id)""",
+                     context_words * 20, context_words + 1, max_matches=MAX_CONTEXT_MATCHES) as located:
+        return con.execute(f"""
+            SELECT s.term, l.posting_id, s.company, l.k, l.left_text, f.core, l.right_text
+            FROM {located} l JOIN {scanned.found} f USING (posting_id, k)
+            JOIN sample_draw s ON s.posting_id = l.posting_id AND s.term_index = f.term
+            WHERE NOT f.excluded AND f.near_ok
+            QUALIFY row_number() OVER (PARTITION BY s.term, l.posting_id ORDER BY l.k) = 1
+            ORDER BY s.term, hash(l.posting_id)""").fetchall()

@@ -19,8 +19,12 @@ import duckdb
 LINE_HASH = "hash"
 SCHEMA_SQL = Path(__file__).with_name("schema.sql").read_text(encoding="utf-8")
 # The shape analysis/schema.sql declares. 1: line tables keyed by company name, with word counts (until
-# store schema 3). Recorded in analysis_meta; files written before it was recorded are recognised by shape.
-SCHEMA_VERSION = 2
+# store schema 3); 2: no lexicon_versions. Recorded in analysis_meta; files written before it was recorded
+# are recognised by shape.
+SCHEMA_VERSION = 3
+# Files before lexicon_versions: the earliest run kept of each lexicon version is the best first-use date known.
+_LEXICON_VERSIONS_FROM_RUNS = """
+    INSERT INTO lexicon_versions SELECT lexicon_name, lexicon_version, min(analysed_at) FROM analysis_runs GROUP BY ALL"""
 _DROP_V1_LINES = """
     DROP TABLE posting_lines; DROP TABLE posting_line_state; DROP TABLE line_changes;
     DROP TABLE company_line_counts; DROP TABLE boilerplate_lines;
@@ -78,6 +82,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     if version == 1:  # derived state only: dropped, and rebuilt by the next analysis
         con.execute(_DROP_V1_LINES)
     con.execute(SCHEMA_SQL)
+    if version in (1, 2):
+        con.execute(_LEXICON_VERSIONS_FROM_RUNS)
     con.execute("DELETE FROM analysis_meta WHERE key = 'schema'")
     con.execute("INSERT INTO analysis_meta VALUES ('schema', ?)", [str(SCHEMA_VERSION)])
 
@@ -95,4 +101,6 @@ def _schema_version(con: duckdb.DuckDBPyConnection) -> int:
         return int(recorded)
     if exists("posting_lines", "words"):
         return 1
-    return SCHEMA_VERSION if exists("posting_lines", "line_hash") else 0
+    if exists("lexicon_versions", "first_used_at"):
+        return SCHEMA_VERSION
+    return 2 if exists("posting_lines", "line_hash") else 0

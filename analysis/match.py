@@ -221,6 +221,11 @@ def contexts(con: duckdb.DuckDBPyConnection, scanner: Scanner, postings_sql: str
     one word, so `pieces` = `chars` covers `chars` characters and `pieces` = n + 1 covers n words.
     """
     keep = f"AND k <= {int(max_matches) + pieces}" if max_matches else ""
+    params = {"pattern": scanner.pattern, "exact_pattern": scanner.exact_pattern, **(params or {})}
+    # if(exact, …) compiles a pattern per row (~10 ms each for the default lexicon): only when some row needs it.
+    exact = con.execute(f"SELECT coalesce(bool_or(exact), false) FROM ({postings_sql})",
+                        {k: v for k, v in params.items() if k not in ("pattern", "exact_pattern")}).fetchall()[0][0]
+    pattern = "if(exact, $exact_pattern, $pattern)" if exact else "$pattern"
     with temp_tables(con, "located"):
         with temp_tables(con, "cut"):
             con.execute(f"""
@@ -228,12 +233,11 @@ def contexts(con: duckdb.DuckDBPyConnection, scanner: Scanner, postings_sql: str
                 SELECT posting_id, unnest(pieces) AS piece, unnest(list_append(ms, NULL)) AS m,
                        generate_subscripts(pieces, 1) AS k
                 FROM (SELECT posting_id,
-                             regexp_extract_all(scan_text, if(exact, $exact_pattern, $pattern)) AS ms,
-                             regexp_split_to_array(scan_text, if(exact, $exact_pattern, $pattern)) AS pieces
+                             regexp_extract_all(scan_text, {pattern}) AS ms,
+                             regexp_split_to_array(scan_text, {pattern}) AS pieces
                       FROM (SELECT posting_id, exact, {SCAN_TEXT.format(col='text')} AS scan_text
                             FROM ({postings_sql})))
-                WHERE len(ms) > 0""",
-                        {"pattern": scanner.pattern, "exact_pattern": scanner.exact_pattern, **(params or {})})
+                WHERE len(ms) > 0""", {k: v for k, v in params.items() if k != "exact_pattern" or exact})
             con.execute(_CONTEXTS.format(chars=int(chars), pieces=int(pieces), keep=keep,
                                          limit=f"AND c.k <= {int(max_matches)}" if max_matches else ""))
         yield "located"

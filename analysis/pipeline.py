@@ -152,6 +152,9 @@ def _record_run(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, key: str, incl
     con.execute("INSERT INTO analysis_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [key, lexicon.name, lexicon.version, lexicon.source, include_boilerplate, now, total, rematched,
                  batch])
+    con.execute("""INSERT INTO lexicon_versions SELECT $name, $version, $now WHERE NOT EXISTS (
+                       SELECT 1 FROM lexicon_versions WHERE lexicon_name = $name AND lexicon_version = $version)""",
+                {"name": lexicon.name, "version": lexicon.version, "now": now})
     con.execute("DELETE FROM analysis_terms WHERE lexicon_version = ?", [lexicon.version])
     con.executemany("INSERT INTO analysis_terms VALUES (?, ?, ?, ?)",
                     [(lexicon.version, i, t.name, t.category) for i, t in enumerate(lexicon.terms)])
@@ -168,3 +171,21 @@ def _prune(con: duckdb.DuckDBPyConnection) -> None:
     # Changes every kept key has seen are no longer needed.
     con.execute("""DELETE FROM line_changes WHERE batch <= (SELECT min(coalesce(line_batch, -1)) FROM analysis_runs
                                                            WHERE NOT include_boilerplate)""")
+
+
+@dataclass(frozen=True)
+class LexiconUse:
+    """A lexicon version and when it first counted anything in this database."""
+
+    name: str
+    version: str
+    first_used_at: datetime
+
+
+def lexicon_uses(con: duckdb.DuckDBPyConnection) -> list[LexiconUse]:
+    """Every lexicon version used here, in the order they were first used (none in a file never analysed)."""
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'lexicon_versions'").fetchall()[0][0]:
+        return []
+    return [LexiconUse(*row) for row in con.execute(
+        "SELECT lexicon_name, lexicon_version, first_used_at FROM lexicon_versions ORDER BY first_used_at, lexicon_name")
+        .fetchall()]

@@ -1,8 +1,10 @@
-"""Putting the analysis out: bring it up to date, compute the trend series, draw the charts and write the report
-into a folder — or stage trend rows as a DuckDB table for `export` and the Python API."""
+"""Putting the analysis out: bring it up to date, compute the trend series and what the report shows beside
+them (coverage, precision, matches in context, wording changes), draw the charts and write the report into a
+folder — or stage trend rows as a DuckDB table for `export` and the Python API."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -11,9 +13,15 @@ from pathlib import Path
 
 import duckdb
 
+from analysis.changes import change_summary, changes
+from analysis.coverage import coverage_marks, coverage_rows
+from analysis.kwic import sample_in_context
+from analysis.labels import known_labels
 from analysis.lexicon import Lexicon, load_lexicon
-from analysis.pipeline import AnalysisStats, analyse
+from analysis.pipeline import AnalysisStats, LexiconUse, analyse, lexicon_uses
+from analysis.precision import corrected_rows, precision_table
 from analysis.report import write_report
+from analysis.report_sections import ReportData
 from analysis.series import CSV_COLUMNS, ChartMeta, TrendRow
 from analysis.trends import MIN_POSTINGS, TrendQuery, data_range, trend_rows
 from scraper import store
@@ -22,6 +30,8 @@ from scraper.errors import ConfigError
 from scraper.sql import sql_identifier
 
 DEFAULT_OUT = Path("reports")  # where `jobtone run` and `jobtone chart` write
+SAMPLES_PER_TERM = 3  # matches in context per term in the report: a few postings each, never a scan per term
+log = logging.getLogger("jobtone")
 LexiconSpec = Lexicon | str | Path | None  # a loaded lexicon, a built-in pack's name or a TOML file; None: default
 # Trend rows as a table: the CSV columns plus the period's first day, the chart group and the low-count flag.
 TREND_TABLE_COLUMNS = ("period", "start", "series", "group", *CSV_COLUMNS[2:], "low_count")
@@ -46,8 +56,11 @@ def analysed(config: Config, lexicon: Lexicon, include_boilerplate: bool = False
 
 def analyse_and_report(config: Config, lexicon: LexiconSpec, include_boilerplate: bool, out_dir: Path, *,
                        now: datetime, by: str = "month", smooth: int = 1, date_basis: str = "posted",
-                       min_postings: int = MIN_POSTINGS) -> list[Path]:
-    """Analyse what is new, then write the charts and index.html into `out_dir`; returns the files written."""
+                       min_postings: int = MIN_POSTINGS, corrected: bool | None = None) -> list[Path]:
+    """Analyse what is new, then write the charts and index.html into `out_dir`; returns the files written.
+
+    `corrected`: draw shares corrected for precision — None: when labels exist for the lexicon; True: asked
+    for (a warning when there are no labels); False: never. The report shows precision whenever it is known."""
     from analysis.charts import (
         write_charts,  # matplotlib: imported only to draw (it costs ~0.6 s at start-up)
     )
@@ -56,10 +69,46 @@ def analyse_and_report(config: Config, lexicon: LexiconSpec, include_boilerplate
     with analysed(config, lexicon, include_boilerplate, now=now) as (con, stats):
         query = TrendQuery(stats.analysis_key, by, date_basis=date_basis, min_postings=min_postings)
         rows_by_kind = chart_series(con, query)
-    meta = chart_meta(lexicon, rows_by_kind["share"], date_basis, include_boilerplate, now)
-    charts = write_charts(rows_by_kind, meta, out_dir, smooth=smooth)
-    report = write_report(out_dir, charts, rows_by_kind["share"], lexicon.terms, meta)
+        data = report_data(con, lexicon, query, include_boilerplate, corrected is not False)
+    if corrected and not data.precision:
+        log.warning("no labels for lexicon %s %s: shares are not corrected (label matches with `jobtone label "
+                    "TERM`)", lexicon.name, lexicon.version)
+    if data.corrected:
+        rows_by_kind = corrected_series(rows_by_kind, data, lexicon)
+    meta = replace(chart_meta(lexicon, rows_by_kind["share"], date_basis, include_boilerplate, now),
+                   marks=tuple((m.start, m.what) for m in data.marks),
+                   family_marks=tuple((m.family, m.start, m.what) for m in data.family_marks),
+                   lexicon_since=first_used(data.lexicon_uses, lexicon))
+    charts = write_charts({"coverage": data.coverage, **rows_by_kind}, meta, out_dir, smooth=smooth)
+    report = write_report(out_dir, charts, rows_by_kind["share"], lexicon.terms, meta, data)
     return [*charts, report]
+
+
+def report_data(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, query: TrendQuery, include_boilerplate: bool,
+                corrected: bool = True) -> ReportData:
+    """What the report shows beside the trend series; `corrected`: correct the charts when labels allow."""
+    table = precision_table(known_labels(con, lexicon), lexicon)
+    measured = table if any(p.precision is not None for p in table) else []
+    found = changes(con, lexicon)
+    return ReportData(
+        coverage=coverage_rows(con, query), marks=coverage_marks(con, query),
+        family_marks=coverage_marks(con, query, by_family=True), lexicon_uses=lexicon_uses(con),
+        precision=measured, corrected=corrected and bool(measured),
+        samples=sample_in_context(con, lexicon, query.analysis_key, include_boilerplate, SAMPLES_PER_TERM),
+        changes=found, change_summary=change_summary(found, lexicon, query.by))
+
+
+def corrected_series(rows_by_kind: Mapping[str, list[TrendRow]], data: ReportData, lexicon: Lexicon
+                     ) -> dict[str, list[TrendRow]]:
+    """Category and term rows with their corrected shares (the split-by-source rows as they are)."""
+    table, terms = list(data.precision), rows_by_kind["terms"]
+    return {**rows_by_kind, "share": corrected_rows(rows_by_kind["share"], table, lexicon, terms),
+            "terms": corrected_rows(terms, table, lexicon)}
+
+
+def first_used(uses: Sequence[LexiconUse], lexicon: Lexicon) -> datetime | None:
+    """When this lexicon version first counted anything in the database."""
+    return next((u.first_used_at for u in uses if u.version == lexicon.version), None)
 
 
 def chart_series(con: duckdb.DuckDBPyConnection, query: TrendQuery) -> dict[str, list[TrendRow]]:

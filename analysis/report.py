@@ -1,4 +1,5 @@
-"""The static HTML report (reports/index.html): charts, the trend table and the lexicon used.
+"""The static HTML report (reports/index.html): what is in the data, the charts, what is counted, wording
+changes, the lexicon used and the trend table (the sections beyond charts and table: analysis/report_sections.py).
 
 One self-contained page: inline CSS, no JavaScript, nothing fetched from the network. Every piece of
 text that came from data (term, series, group, company names) goes through html.escape.
@@ -14,12 +15,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from analysis.report_sections import ReportData, changes_html, counted_html, coverage_html
 from analysis.series import ChartMeta, TrendRow, total_postings
 
 REPORT_NAME = "index.html"
 TABLE_OPEN_ROWS = 300
 TERM_FIELDS = ("name", "category", "forms", "exclude", "near", "window")
+COVERAGE_CHART = "coverage"  # shown first, under "What is in the data"
 CHART_CAPTIONS = {
+    "coverage": "What is in the data: postings per period by source (Hacker News, company boards, each import "
+                "by its name)",
     "share": "Share of postings mentioning each category, with postings per period below",
     "terms": "Share of postings mentioning each term",
     "groups": "The category shares split by source",
@@ -37,6 +42,7 @@ th, td { padding: .2rem .6rem; border-bottom: 1px solid #e6e6e6; text-align: lef
          vertical-align: top; }
 th { background: #f4f4f4; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.low td { color: #999; } summary { cursor: pointer; color: #555; } .muted { color: #777; }
+td.kwic { font-family: ui-monospace, monospace; font-size: .82rem; } mark { background: #fff2a8; }
 """
 
 
@@ -74,19 +80,25 @@ def _strings(value: Any) -> tuple[str, ...]:
 
 
 def write_report(out_dir: Path, charts: Sequence[Path], table_rows: Sequence[TrendRow],
-                 lexicon_terms: Iterable[Any], meta: ChartMeta) -> Path:
-    """Write `out_dir`/index.html linking the chart files and listing the table and lexicon."""
+                 lexicon_terms: Iterable[Any], meta: ChartMeta, data: ReportData | None = None) -> Path:
+    """Write `out_dir`/index.html linking the chart files and listing the table and lexicon; `data` adds
+    what is in the data, what is counted and wording changes."""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / REPORT_NAME
     terms = [lexicon_term(entry) for entry in lexicon_terms]
-    path.write_text(render_report(out_dir, charts, table_rows, terms, meta), encoding="utf-8")
+    path.write_text(render_report(out_dir, charts, table_rows, terms, meta, data), encoding="utf-8")
     return path
 
 
 def render_report(out_dir: Path, charts: Sequence[Path], table_rows: Sequence[TrendRow],
-                  terms: Sequence[LexiconTerm], meta: ChartMeta) -> str:
+                  terms: Sequence[LexiconTerm], meta: ChartMeta, data: ReportData | None = None) -> str:
     """The whole page as a string (no I/O)."""
     title = f"jobtone report: {meta.lexicon_name}"
+    coverage = [c for c in charts if c.stem == COVERAGE_CHART]
+    figure = _charts_html(out_dir, coverage, heading="") if coverage else ""
+    data_parts = [] if data is None else [coverage_html(data, table_rows, meta, figure)]
+    other_charts = [c for c in charts if c.stem != COVERAGE_CHART] if data is not None else charts
+    counted = [] if data is None else [counted_html(data, meta), changes_html(data)]
     return "\n".join([
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -97,7 +109,9 @@ def render_report(out_dir: Path, charts: Sequence[Path], table_rows: Sequence[Tr
         "<body>",
         f"<h1>{escape(title)}</h1>",
         _facts_html(meta, table_rows),
-        _charts_html(out_dir, charts),
+        *data_parts,
+        _charts_html(out_dir, other_charts),
+        *counted,
         _lexicon_html(terms, meta),
         _table_html(table_rows),
         "</body></html>",
@@ -111,13 +125,13 @@ def _facts_html(meta: ChartMeta, rows: Sequence[TrendRow]) -> str:
     return f'<dl class="facts">{items}</dl>'
 
 
-def _charts_html(out_dir: Path, charts: Sequence[Path]) -> str:
+def _charts_html(out_dir: Path, charts: Sequence[Path], heading: str = "<h2>Charts</h2>") -> str:
     by_stem: dict[str, dict[str, Path]] = {}
     for chart in charts:
         by_stem.setdefault(chart.stem, {})[chart.suffix.lower()] = chart
     if not by_stem:
-        return '<h2>Charts</h2><p class="muted">No charts yet.</p>'
-    return "<h2>Charts</h2>\n" + "\n".join(
+        return f'{heading}<p class="muted">No charts yet.</p>'
+    return f"{heading}\n" + "\n".join(
         _figure_html(out_dir, stem, files) for stem, files in by_stem.items())
 
 
@@ -161,21 +175,32 @@ def _joined(values: Sequence[str]) -> str:
 
 def _table_html(rows: Sequence[TrendRow]) -> str:
     with_group = any(r.group for r in rows)
+    corrected = any(r.corrected is not None for r in rows)
     names = ["period", "series", *(["group"] if with_group else []), "postings", "matches",
-             "share", "95% interval", "per 10k words", "low count"]
+             "share", "95% interval", "per 10k words",
+             *(["precision", "corrected share", "its 95% interval"] if corrected else []),
+             "companies", "sources", "low count"]
     header = "<tr>" + "".join(f"<th>{escape(name)}</th>" for name in names) + "</tr>"
-    body = "\n".join(_trend_row(row, with_group) for row in rows)
+    body = "\n".join(_trend_row(row, with_group, corrected) for row in rows)
     unfolded = " open" if len(rows) <= TABLE_OPEN_ROWS else ""  # a long table starts folded
     return (f"<h2>Trend table</h2>\n<details{unfolded}><summary>{len(rows):,} rows</summary>\n"
             f"<table>\n{header}\n{body}\n</table></details>")
 
 
-def _trend_row(row: TrendRow, with_group: bool) -> str:
+def _trend_row(row: TrendRow, with_group: bool, corrected: bool = False) -> str:
     text = [row.period, row.series, *([row.group] if with_group else [])]
     numbers = [f"{row.postings:,}", f"{row.matches:,}", f"{row.share:.1%}",
-               f"{row.ci_low:.1%} – {row.ci_high:.1%}", f"{row.per_10k_words:.2f}"]
+               f"{row.ci_low:.1%} – {row.ci_high:.1%}", f"{row.per_10k_words:.2f}",
+               *(_corrected_cells(row) if corrected else []), f"{row.companies:,}", f"{row.sources:,}"]
     cells = [f"<td>{escape(cell)}</td>" for cell in text]
     cells += [f'<td class="num">{escape(cell)}</td>' for cell in numbers]
     cells.append(f"<td>{'low' if row.low_count else ''}</td>")
     css = ' class="low"' if row.low_count else ""
     return f"<tr{css}>" + "".join(cells) + "</tr>"
+
+
+def _corrected_cells(row: TrendRow) -> list[str]:
+    if row.corrected is None or row.corrected_low is None or row.corrected_high is None:
+        return ["", "", ""]
+    return [f"{row.precision:.0%}" if row.precision is not None else "", f"{row.corrected:.1%}",
+            f"{row.corrected_low:.1%} – {row.corrected_high:.1%}"]

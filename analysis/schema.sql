@@ -15,6 +15,11 @@ CREATE TABLE IF NOT EXISTS analysis_runs (  -- one row per analysis key
     rematched           BIGINT,            -- postings matched again by the last run
     line_batch          BIGINT             -- the last posting_lines batch this key has seen
 );
+CREATE TABLE IF NOT EXISTS lexicon_versions (  -- when each lexicon version first counted anything here (never pruned)
+    lexicon_name    VARCHAR NOT NULL,
+    lexicon_version VARCHAR NOT NULL,
+    first_used_at   TIMESTAMP NOT NULL  -- its first analysis (files older than this table: its earliest kept run)
+);
 CREATE TABLE IF NOT EXISTS analysis_terms (lexicon_version VARCHAR NOT NULL, position INTEGER NOT NULL,
                                            term VARCHAR NOT NULL, category VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS posting_analysis (  -- what each posting's counts were computed on

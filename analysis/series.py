@@ -65,6 +65,10 @@ class ChartMeta:
     boilerplate_included: bool
     generated_at: datetime
     term_categories: tuple[tuple[str, str], ...] = ()  # (term, category), in lexicon order
+    lexicon_since: datetime | None = None  # when this lexicon version first counted anything in the database
+    # Periods where the sources or boards behind the series change: (period start, what changed), e.g. "+3 boards".
+    marks: tuple[tuple[date, str], ...] = ()
+    family_marks: tuple[tuple[str, date, str], ...] = ()  # (family, start, what): for charts split by family
 
     def __post_init__(self) -> None:
         if self.date_basis not in DATE_BASES:
@@ -74,6 +78,11 @@ class ChartMeta:
         """The category a term belongs to, or "" when the lexicon does not list it."""
         return dict(self.term_categories).get(term, "")
 
+    def lexicon_statement(self) -> str:
+        """The lexicon, and since when it counts here: a lexicon change re-counts every period, so it is no step."""
+        since = f" since {self.lexicon_since:%Y-%m-%d}; every period is counted with it" if self.lexicon_since else ""
+        return f"{self.lexicon_name} {self.lexicon_version}{since}"
+
     def facts(self, postings: int) -> list[tuple[str, str]]:
         """(label, value) pairs describing the data, shared by chart footers and the HTML report."""
         start = self.data_start.isoformat() if self.data_start else "?"
@@ -82,7 +91,7 @@ class ChartMeta:
             ("data", f"{start} to {end}" if self.data_start or self.data_end else "none"),
             ("dates", f"{self.date_basis} date"),
             ("boilerplate", "included" if self.boilerplate_included else "excluded"),
-            ("lexicon", f"{self.lexicon_name} {self.lexicon_version}"),
+            ("lexicon", self.lexicon_statement()),
             ("postings", f"n = {postings:,}"),
             ("generated", self.generated_at.strftime("%Y-%m-%d %H:%M")),
         ]
@@ -134,7 +143,17 @@ def _averaged(row: TrendRow, window: Sequence[TrendRow]) -> TrendRow:
         row, postings=round(postings), matches=round(matches),
         share=matches / postings if postings else 0.0, ci_low=low, ci_high=high,
         per_10k_words=sum(r.per_10k_words for r in window) / len(window),
+        precision=_mean(r.precision for r in window), corrected=_mean(r.corrected for r in window),
+        corrected_low=_mean(r.corrected_low for r in window), corrected_high=_mean(r.corrected_high for r in window),
     )
+
+
+def _mean(values: Iterable[float | None]) -> float | None:
+    """The average, or None when a period has no value (a corrected share is averaged only where all have one)."""
+    known = list(values)
+    if not known or any(v is None for v in known):
+        return None
+    return sum(v for v in known if v is not None) / len(known)
 
 
 def group_series(rows: Iterable[TrendRow]) -> dict[SeriesKey, list[TrendRow]]:

@@ -11,6 +11,8 @@ import duckdb
 
 from analysis.series import DATE_BASES, TrendRow, wilson_interval
 from scraper.errors import ConfigError
+from scraper.sources import SOURCES
+from scraper.sql import sql_string
 from scraper.store import EARLIEST_POSTED, latest_plausible
 
 PERIODS = ("month", "quarter", "year")
@@ -36,7 +38,7 @@ class TrendQuery:
     until: date | None = None
     date_basis: str = "posted"
     min_postings: int = MIN_POSTINGS
-    group: bool = False  # split by source family: "hn" for source = 'hn', else "boards"
+    group: bool = False  # split by source family (family_sql): hn, boards, each import by its name
     panel: bool = False  # only companies with postings in every period of the range
     adjust: str | None = None  # hold the mix of companies (or sources) fixed: see MIX_UNITS
     dedupe: str = "none"  # see DEDUPE
@@ -52,6 +54,13 @@ class TrendQuery:
             raise ConfigError(f"--dedupe must be one of {', '.join(DEDUPE)}")
         if self.since and self.until and self.since > self.until:
             raise ConfigError(f"--since {self.since} is after --until {self.until}: no period fits")
+
+
+def family_sql(column: str = "p.source") -> str:
+    """SQL for a posting's source family: 'hn', 'boards' for any scraped source, else the source's own name
+    (an import is a population of its own, not "boards")."""
+    scraped = ", ".join(sql_string(name) for name in sorted(SOURCES) if name != "hn")
+    return f"CASE WHEN {column} = 'hn' THEN 'hn' WHEN {column} IN ({scraped}) THEN 'boards' ELSE {column} END"
 
 
 def period_label(start: date, by: str) -> str:
@@ -124,7 +133,7 @@ def _counts_sql(query: TrendQuery) -> tuple[str, dict[str, object]]:
     date_col = date_column(query)
     filters, params = posting_filters(query)
     counts, name = ("term_counts", "term") if query.terms else ("category_counts", "category")
-    group = "if(p.source = 'hn', 'hn', 'boards')" if query.group else "''"
+    group = family_sql() if query.group else "''"
     unit = MIX_UNITS[query.adjust] if query.adjust else "''"
     sql = f"""
         WITH base AS (

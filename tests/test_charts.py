@@ -12,12 +12,14 @@ from matplotlib.figure import Figure
 from analysis.charts import (
     by_group_chart,
     contiguous_runs,
+    coverage_chart,
     date_ticks,
     legend_columns,
     share_chart,
     term_grid,
     write_charts,
 )
+from analysis.coverage import CoverageRow
 from analysis.series import ChartMeta, TrendRow, smooth_rows, total_postings, wilson_interval
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -256,3 +258,60 @@ def test_lines_break_where_periods_are_missing():
     runs = contiguous_runs(rows, 30)
     assert [[r.period for r in run] for run in runs] == [["2021-04", "2021-05"], ["2024-03", "2024-04"], ["2024-06"]]
     assert contiguous_runs([], 30) == []
+
+
+# --- coverage marks, what is in the data, corrected shares ---------------------------------------
+
+
+def test_coverage_marks_are_lines_with_labels_inside_the_range_only():
+    meta = replace(META, marks=((date(2022, 3, 1), "+3 boards"), (date(2021, 1, 1), "hn starts"),
+                                (date(2030, 1, 1), "later")))
+    fig = share_chart(category_rows(), meta)
+    ax, bars = fig.axes
+    assert [t.get_text() for t in ax.texts] == ["+3 boards"]  # the first period and outside the range: no mark
+    assert not bars.texts and len(bars.collections) == 2  # bars, and the mark's line without a label
+    assert "sources or boards change (not language)" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert not share_chart(category_rows(), META).axes[0].texts  # no marks, no lines, no legend entry
+
+
+def test_marks_closer_than_a_label_keep_their_lines_not_their_labels():
+    marks = ((date(2022, 3, 1), "+1 board"), (date(2022, 4, 1), "+2 boards"), (date(2023, 1, 1), "kaggle starts"))
+    fig = share_chart(category_rows(count=180), replace(META, marks=marks))  # 15 years: a month is 0.06 inch
+    assert [t.get_text() for t in fig.axes[0].texts] == ["+1 board", "kaggle starts"]
+
+
+def test_every_chart_kind_draws_the_marks(tmp_path):
+    meta = replace(META, marks=((date(2022, 3, 1), "+3 boards"),))
+    coverage = [CoverageRow(period, start, family, n) for period, start in months(36)
+                for family, n in (("hn", 40), ("boards", 100 if start >= date(2022, 3, 1) else 60))]
+    kinds = {"coverage": coverage, "share": category_rows(), "terms": term_rows(), "groups": grouped_rows()}
+    for svg in write_charts(kinds, meta, tmp_path)[1::2]:
+        assert "+3 boards" in svg_text(svg), svg.name
+
+
+def test_what_is_in_the_data_stacks_families_with_imports_by_name():
+    rows = [CoverageRow("2024-01", date(2024, 1, 1), "hn", 30), CoverageRow("2024-01", date(2024, 1, 1), "kaggle", 5),
+            CoverageRow("2024-02", date(2024, 2, 1), "boards", 20), CoverageRow("2024-02", date(2024, 2, 1), "hn", 10)]
+    fig = coverage_chart(rows, META)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "Hacker News (40)", "company boards (20)", "kaggle (imported) (5)"]
+    assert ax.get_ylim()[1] == pytest.approx(35 * 1.08)  # the tallest stack: 30 + 5
+    assert "n = 65" in fig.get_supxlabel()
+    assert "no data yet" in [t.get_text() for t in coverage_chart([], META).texts]
+
+
+def test_corrected_shares_are_dashed_beside_the_raw_ones_and_averaged_when_smoothed():
+    rows = [replace(r, precision=0.8, corrected=r.share * 0.8, corrected_low=r.ci_low * 0.7,
+                    corrected_high=r.ci_high * 0.9) for r in category_rows()]
+    ax = share_chart(rows, META, smooth=3).axes[0]
+    assert "corrected for precision (labelled)" in [t.get_text() for t in ax.get_legend().get_texts()]
+    dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    assert len(dashed) == 2  # one per category
+    smoothed = smooth_rows(rows, 3)
+    assert smoothed[1].corrected == pytest.approx(sum(r.corrected for r in rows[0:5:2]) / 3)
+    assert "corrected for precision" not in svg_legend(share_chart(category_rows(), META))
+
+
+def svg_legend(fig) -> list[str]:
+    return [t.get_text() for t in fig.axes[0].get_legend().get_texts()]

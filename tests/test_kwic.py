@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 import pytest
 
-from analysis.kwic import KwicLine, escape, format_lines, kwic
+from analysis.kwic import KwicLine, escape, format_lines, kwic, sample_in_context
 from analysis.lexicon import load_lexicon, parse_lexicon
 from analysis.pipeline import analyse, analysis_key
 from jobtone.cli import main
@@ -75,3 +75,23 @@ def test_kwic_command(db):
     assert len(out.getvalue().splitlines()) == 2 and "[discipline]" in out.getvalue()
     assert main(["--db", str(db), "-q", "kwic", "nope"], out=io.StringIO(), err=err) == 2
     assert "has no term 'nope'" in err.getvalue()
+
+
+def test_a_random_sample_per_term_for_the_report_is_seeded_bounded_and_counted_only(tmp_path):
+    texts = [f"Posting {i}: we are flexible{' and fast-paced' if i % 2 else ''}. A flexible spending account."
+             for i in range(12)]
+    path = tmp_path / "s.duckdb"
+    with store.opened(path) as con:
+        store.load_postings(con, [Posting("greenhouse", "a", str(i), "Eng", t, datetime(2024, 1, 1 + i),
+                                          company=f"Co {i}") for i, t in enumerate(texts)], SEEN)
+        lexicon = load_lexicon()
+        key = analyse(con, lexicon, now=SEEN).analysis_key
+        first = sample_in_context(con, lexicon, key, False, per_term=3, seed=7)
+        again = sample_in_context(con, lexicon, key, False, per_term=3, seed=7)
+        other = sample_in_context(con, lexicon, key, False, per_term=3, seed=8)
+    assert first == again and first != other
+    assert len(first["flexible"]) == 3 and len({m.posting_id for m in first["flexible"]}) == 3
+    assert len(first["fast-paced"]) == 3 and first["empathy"] == []
+    for match in first["flexible"]:  # each posting's first counted match, never the excluded one
+        assert match.match == "flexible" and match.right.startswith((" and fast-paced.", ". A flexible"))
+        assert match.left.startswith("Posting ") and match.company.startswith("Co ")

@@ -123,3 +123,19 @@ def test_lexicon_terms_come_as_tuples_dicts_or_objects():
     assert lexicon_term(("discipline", "hard")) == bare
     assert lexicon_term(TermObject("grit", "hard", ("grit", "gritty"))).forms == ("grit", "gritty")
     assert lexicon_term({"name": "care", "forms": "care"}).forms == ("care",)
+
+
+def test_report_sections_escape_matches_in_context_and_changes(tmp_path):
+    from analysis.changes import Change
+    from analysis.kwic import MatchInContext
+    from analysis.report_sections import ReportData
+
+    line = MatchInContext(1, EVIL, 1, f"{EVIL} we are\n\x07 ", "flexible", f". {EVIL}", "counted", "form")
+    change = Change(datetime(2024, 3, 2), 1, "greenhouse", "b", EVIL, EVIL, ("flexible",), ())
+    data = ReportData(samples={"flexible": [line]}, changes=[change],
+                      change_summary=[("2024-03", "supportive", 1, 0)])
+    html = write_report(tmp_path, [], table_rows(), TERMS, META, data).read_text(encoding="utf-8")
+    assert "<script" not in html.lower()
+    assert "we are \\x07 <mark>flexible</mark>. &lt;script&gt;" in html
+    assert "No labels for lexicon default 3f2a91c0" in html
+    assert '<tr><td>2024-03</td><td>supportive</td><td class="num">1</td><td class="num">0</td></tr>' in html

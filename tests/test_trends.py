@@ -118,7 +118,8 @@ def test_chart_command_writes_charts_and_report(db, tmp_path):
     assert main(["--db", str(db), "-q", "chart", "--out", str(out), "--by", "quarter", "--lexicon", "extended"],
                 out=io.StringIO(), err=err) == 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["groups.png", "groups.svg", "index.html", "share.png", "share.svg", "terms.png", "terms.svg"]
+    assert names == ["coverage.png", "coverage.svg", "groups.png", "groups.svg", "index.html", "share.png",
+                     "share.svg", "terms.png", "terms.svg"]
     page = (out / "index.html").read_text(encoding="utf-8")
     assert "extended" in page and "work-life balance" in page
 

@@ -1,11 +1,19 @@
-"""Draw the charts and the HTML report (share by category, per term, by source) into a folder.
+"""Draw the charts and the HTML report (what is in the data, share by category, per term, by source) into a folder.
 
-Analyses new or changed postings first. Writes share, terms and groups charts as PNG and SVG, plus
-index.html with the trend table and the lexicon used.
+Analyses new or changed postings first. Writes the coverage, share, terms and groups charts as PNG and SVG,
+plus index.html: postings per period by source and the companies and sources behind each period, the
+charts, each term's precision and a few random matches in context, wording changes within postings, the
+lexicon used and the trend table. Every trend chart marks the periods where sources or boards start, stop
+or join (a step there is not a change in language).
+
+Shares corrected for precision (dashed, with their band) are drawn when labels exist for the lexicon
+(shipped with a built-in lexicon, or yours: `jobtone label`); --corrected asks for them (a warning when
+there are no labels), --no-corrected leaves them out.
 
 Examples:
   jobtone chart
-  jobtone chart --out reports/quarterly --by quarter --smooth 2"""
+  jobtone chart --out reports/quarterly --by quarter --smooth 2
+  jobtone chart --corrected"""
 
 from __future__ import annotations
 
@@ -30,11 +38,14 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="posted: the source's posting date; seen: when jobtone first saw it (default: posted)")
     parser.add_argument("--min-postings", type=int, default=MIN_POSTINGS, metavar="N",
                         help=f"mark periods with fewer postings as uncertain (default: {MIN_POSTINGS})")
+    parser.add_argument("--corrected", action=argparse.BooleanOptionalAction, default=None,
+                        help="draw shares corrected for each term's labelled precision (default: when labels exist)")
     add_analysis_options(parser)
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     paths = analyse_and_report(ctx.config, args.lexicon, args.include_boilerplate, args.out, now=ctx.now(), by=args.by,
-                               smooth=args.smooth, date_basis=args.date_basis, min_postings=args.min_postings)
+                               smooth=args.smooth, date_basis=args.date_basis, min_postings=args.min_postings,
+                               corrected=args.corrected)
     print(f"wrote {len(paths)} files to {args.out}", file=ctx.err)
     return ExitCode.OK
