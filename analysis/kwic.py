@@ -13,7 +13,7 @@ import duckdb
 
 from analysis.boilerplate import analysed_texts
 from analysis.lexicon import Lexicon
-from analysis.match import Scanner, build_scanner, contexts, form_body, scan, veto_entry
+from analysis.match import SCAN_TEXT, Scanner, build_scanner, contexts, form_body, scan, veto_entry
 from scraper.sql import temp_tables
 from scraper.text import printable
 
@@ -166,3 +166,48 @@ def _words(text: str, n: int, from_end: bool = False) -> str:
     """At most n whitespace-separated words of text (its last n with from_end)."""
     parts = text.split(" ")
     return " ".join(parts[-n - 1:]) if from_end else " ".join(parts[:n + 1])
+
+
+@dataclass(frozen=True)
+class RuledMatch:
+    """One match of a term in a plain text: where it starts (in characters), its text, and the deciding rule."""
+
+    offset: int
+    match: str
+    rule: str  # as MatchInContext.rule
+    counted: bool
+
+
+def rules_in_texts(lexicon: Lexicon, term_name: str, texts: list[str]) -> list[list[RuledMatch]]:
+    """Per text, every match of one term with the rule that decided it: the analysis's own scan, run in an
+    in-memory DuckDB on plain texts (for measuring a lexicon against labelled matches)."""
+    index = lexicon.terms.index(lexicon.term(term_name))
+    term = lexicon.terms[index]
+    scanner = build_scanner(lexicon)
+    con = duckdb.connect()
+    try:
+        con.execute("""CREATE TEMP TABLE rules_input AS
+                       SELECT i - 1 AS posting_id, $texts[i] AS text FROM range(1, len($texts) + 1) r(i)""",
+                    {"texts": texts})
+        with scan(con, scanner, "rules_input") as scanned:
+            rule, params = rule_sql(scanner, index)
+            # A match's offset: the pieces and matches before it (the split uses the pattern the scan used).
+            rows = con.execute(f"""
+                SELECT f.posting_id, f.core, f.veto, {rule} AS rule, NOT f.excluded AND f.window_ok,
+                       list_sum(list_transform(c.pieces[1:f.k], lambda p: length(p)))
+                       + coalesce(list_sum(list_transform(c.ms[1:f.k - 1], lambda m: length(m))), 0)
+                FROM {scanned.found} f JOIN (
+                    SELECT posting_id, regexp_split_to_array(t, if(exact, $xp, $p)) AS pieces,
+                           regexp_extract_all(t, if(exact, $xp, $p)) AS ms
+                    FROM (SELECT i.posting_id, {SCAN_TEXT.format(col='i.text')} AS t, d.exact FROM rules_input i
+                          JOIN (SELECT DISTINCT posting_id, exact FROM {scanned.found} WHERE term = $index) d
+                          USING (posting_id))) c USING (posting_id)
+                WHERE f.term = $index ORDER BY f.posting_id, f.k""",
+                               {"index": index, "p": scanner.pattern, "xp": scanner.exact_pattern, **params}).fetchall()
+    finally:
+        con.close()
+    out: list[list[RuledMatch]] = [[] for _ in texts]
+    for posting_id, core, veto, rule, counted, offset in rows:
+        out[posting_id].append(RuledMatch(int(offset), core, f"not_near:{veto_entry(term, veto)}" if veto else rule,
+                                          bool(counted)))
+    return out
