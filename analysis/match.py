@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import duckdb
 
 from analysis.lexicon import SEPARATORS, Lexicon, Term
-from scraper.sql import temp_tables
+from scraper.sql import sql_string, temp_tables
 
 WORD = r"[\pL\pN_]"
 ASCII_WORD = r"[a-zA-Z0-9_]"
@@ -185,9 +185,7 @@ def scan(con: duckdb.DuckDBPyConnection, scanner: Scanner, source: str) -> Itera
                 SELECT f.posting_id, f.k, f.m, c.core, c.term, c.excluded, c.kept, true AS window_ok,
                        NULL::VARCHAR AS veto, f.exact
                 FROM found_raw f JOIN found_kinds c USING (m)""")
-        for index, term in enumerate(scanner.lexicon.terms):
-            if term.positional:
-                _check_window(con, scanner, index, term, source)
+        _check_windows(con, scanner, source)
         yield Scanned("found", "scanned_rows")
 
 
@@ -259,21 +257,26 @@ def contexts(con: duckdb.DuckDBPyConnection, scanner: Scanner, postings_sql: str
     """
     keep = f"AND k <= {int(max_matches) + pieces}" if max_matches else ""
     with temp_tables(con, "located"):
-        with temp_tables(con, "cut"):
+        with temp_tables(con, "cut", "postings_in"):
+            con.execute(f"CREATE OR REPLACE TEMP TABLE postings_in AS {postings_sql}", params or {})
             con.execute(f"""
                 CREATE OR REPLACE TEMP TABLE cut AS
                 SELECT posting_id, unnest(pieces) AS piece, unnest(list_append(ms, NULL)) AS m,
                        generate_subscripts(pieces, 1) AS k
-                FROM (SELECT posting_id,
-                             regexp_extract_all(scan_text, if(exact, $exact_pattern, $pattern)) AS ms,
-                             regexp_split_to_array(scan_text, if(exact, $exact_pattern, $pattern)) AS pieces
-                      FROM (SELECT posting_id, exact, {SCAN_TEXT.format(col='text')} AS scan_text
-                            FROM ({postings_sql})))
+                FROM ({_split('$pattern', 'NOT exact')} UNION ALL {_split('$exact_pattern', 'exact')})
                 WHERE len(ms) > 0""",
-                        {"pattern": scanner.pattern, "exact_pattern": scanner.exact_pattern, **(params or {})})
+                        {"pattern": scanner.pattern, "exact_pattern": scanner.exact_pattern})
             con.execute(_CONTEXTS.format(chars=int(chars), pieces=int(pieces), keep=keep,
                                          limit=f"AND c.k <= {int(max_matches)}" if max_matches else ""))
         yield "located"
+
+
+def _split(pattern: str, which: str) -> str:
+    """The matches and the text between them, for the postings `which` selects. The pattern must be a plain
+    parameter: a pattern computed per row (`if(exact, ...)`) is compiled again for every posting."""
+    return f"""SELECT posting_id, regexp_extract_all(scan_text, {pattern}) AS ms,
+                      regexp_split_to_array(scan_text, {pattern}) AS pieces
+               FROM (SELECT posting_id, {SCAN_TEXT.format(col='text')} AS scan_text FROM postings_in WHERE {which})"""
 
 
 # Before a match: the last `chars` of the pieces before it and the text before it; after: the rest of the
@@ -294,31 +297,40 @@ _CONTEXTS = """
     WHERE c.m IS NOT NULL {limit}"""
 
 
-def _check_window(con: duckdb.DuckDBPyConnection, scanner: Scanner, index: int, term: Term, source: str) -> None:
-    """Mark `found` rows of one term, not decided by a phrase, whose window holds none of its `near` words
-    or (recording the first, in text order) one of its `not_near` words."""
-    undecided = "f.term = $term AND NOT f.excluded AND NOT f.kept"
+def _check_windows(con: duckdb.DuckDBPyConnection, scanner: Scanner, source: str) -> None:
+    """Mark `found` rows, not decided by a phrase, of terms with `near`/`not_near` words: one context pass over
+    the postings holding such a match, then per term the words of each match's window."""
+    terms = [(i, t) for i, t in enumerate(scanner.lexicon.terms) if t.positional]
+    if not terms:
+        return
+    undecided = f"f.term IN ({', '.join(str(i) for i, _ in terms)}) AND NOT f.excluded AND NOT f.kept"
     postings = f"""SELECT s.posting_id, s.text, f.exact FROM {source} s
         JOIN (SELECT DISTINCT posting_id, exact FROM found f WHERE {undecided}) f USING (posting_id)"""
-    params: dict[str, object] = {"window": term.window, "term": index}
+    window = max(t.window for _, t in terms)
+    with contexts(con, scanner, postings, window * CHARS_PER_WORD, window + 1) as located:
+        for index, term in terms:
+            _mark_window(con, located, index, term)
+
+
+def _mark_window(con: duckdb.DuckDBPyConnection, located: str, index: int, term: Term) -> None:
+    """One term's rows: `window_ok` false without a `near` word or with a `not_near` word (`veto`: the first)."""
     near_hit = "true"
+    # The word lists' regexes are SQL literals: a parameter inside a lambda is compiled again for every word.
     if term.near:
-        params["near"] = words_regex(term.near)
-        near_hit = "len(list_filter(words, lambda w: regexp_full_match(w, $near))) > 0"
+        near_hit = f"len(list_filter(words, lambda w: regexp_full_match(w, {sql_string(words_regex(term.near))}))) > 0"
     veto = "NULL::VARCHAR"
     if term.not_near:
-        params["not_near"] = words_regex(term.not_near)
-        veto = "list_filter(words, lambda w: regexp_full_match(w, $not_near))[1]"
-    with contexts(con, scanner, postings, term.window * CHARS_PER_WORD, term.window + 1, {"term": index}) as located:
-        con.execute(f"""
-            UPDATE found SET window_ok = n.near_hit AND n.veto IS NULL, veto = if(n.near_hit, n.veto, NULL) FROM (
-                SELECT posting_id, k, {near_hit} AS near_hit, {veto} AS veto
-                FROM (SELECT l.posting_id, l.k, list_concat(
-                                 left_words[greatest(len(left_words) - $window + 1, 1):], right_words[1:$window]) AS words
-                      FROM (SELECT posting_id, k, regexp_extract_all(left_text, '{WORD}+') AS left_words,
-                                   regexp_extract_all(right_text, '{WORD}+') AS right_words
-                            FROM {located} JOIN found f USING (posting_id, k) WHERE {undecided}) l)) n
-            WHERE found.posting_id = n.posting_id AND found.k = n.k""", params)
+        veto = f"list_filter(words, lambda w: regexp_full_match(w, {sql_string(words_regex(term.not_near))}))[1]"
+    con.execute(f"""
+        UPDATE found SET window_ok = n.near_hit AND n.veto IS NULL, veto = if(n.near_hit, n.veto, NULL) FROM (
+            SELECT posting_id, k, {near_hit} AS near_hit, {veto} AS veto
+            FROM (SELECT l.posting_id, l.k, list_concat(
+                             left_words[greatest(len(left_words) - $window + 1, 1):], right_words[1:$window]) AS words
+                  FROM (SELECT posting_id, k, regexp_extract_all(left_text, '{WORD}+') AS left_words,
+                               regexp_extract_all(right_text, '{WORD}+') AS right_words
+                        FROM {located} JOIN found f USING (posting_id, k)
+                        WHERE f.term = $term AND NOT f.excluded AND NOT f.kept) l)) n
+        WHERE found.posting_id = n.posting_id AND found.k = n.k""", {"window": term.window, "term": index})
 
 
 def count_in_texts(lexicon: Lexicon, texts: list[str]) -> list[dict[str, tuple[int, int, int]]]:
