@@ -1,7 +1,7 @@
 """Keyword in context: every match of one term with the words around it, to audit what is counted.
 
-Matching is the analysis's own (same scan, same exclusions and `near` check), run again on the
-postings whose stored counts show the term, newest first.
+Matching is the analysis's own (same scan, same sense rules), run again on the postings whose stored
+counts show the term, newest first. Each match says which rule decided it (`rule_sql`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import duckdb
 
 from analysis.boilerplate import analysed_texts
 from analysis.lexicon import Lexicon
-from analysis.match import Scanner, build_scanner, contexts, scan
+from analysis.match import SCAN_TEXT, Scanner, build_scanner, contexts, form_body, scan, veto_entry
 from scraper.sql import temp_tables
 from scraper.text import printable
 
@@ -31,7 +31,7 @@ class KwicLine:
     left: str
     match: str
     right: str
-    status: str  # counted | excluded | not near
+    status: str  # counted | excluded | not near | not_near: WORD
 
 
 def kwic(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, analysis_key: str, include_boilerplate: bool,
@@ -56,13 +56,39 @@ def kwic(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, analysis_key: str, in
                          CONTEXT_CHARS, CONTEXT_CHARS, {"index": index}, MAX_CONTEXT_MATCHES) as located:
             rows = con.execute(f"""
                 SELECT coalesce(p.posted_at, p.first_seen_at), coalesce(p.company, ''), l.left_text, f.core,
-                       l.right_text,
-                       CASE WHEN f.excluded THEN 'excluded' WHEN NOT f.near_ok THEN 'not near' ELSE 'counted' END
+                       l.right_text, f.excluded, f.window_ok, f.veto
                 FROM {located} l JOIN {scanned.found} f USING (posting_id, k) JOIN postings p USING (posting_id)
-                WHERE f.term = $index AND ($all OR (NOT f.excluded AND f.near_ok))
+                WHERE f.term = $index AND ($all OR (NOT f.excluded AND f.window_ok))
                 ORDER BY coalesce(p.posted_at, p.first_seen_at) DESC, l.posting_id, l.k LIMIT $limit""",
                                {"index": index, "all": show_excluded, "limit": limit}).fetchall()
-    return [KwicLine(_day(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in rows]
+    return [KwicLine(_day(r[0]), r[1], r[2], r[3], r[4], _status(r[5], r[6], r[7])) for r in rows]
+
+
+def _status(excluded: bool, window_ok: bool, veto: str | None) -> str:
+    if excluded:
+        return "excluded"
+    if window_ok:
+        return "counted"
+    return f"not_near: {veto}" if veto else "not near"
+
+
+def rule_sql(scanner: Scanner, index: int) -> tuple[str, dict[str, object]]:
+    """SQL over a `found` row `f` of term `index`: the rule that decided it (`exclude:PHRASE`, `keep:PHRASE`,
+    `not_near` (a veto word; the caller names it), `not near` (no `near` word), `near`, or `form`)."""
+    params: dict[str, object] = {}
+    cases = []
+    for kind in ("exclude", "keep"):
+        whens = []
+        for i, phrase in enumerate(scanner.phrases(index, kind)):
+            params[f"{kind}_re{i}"] = "(?i)" + form_body(phrase)
+            params[f"{kind}_ph{i}"] = f"{kind}:{phrase}"
+            whens.append(f"WHEN regexp_full_match(f.core, ${kind}_re{i}) THEN ${kind}_ph{i}")
+        if whens:
+            cases.append(f"WHEN f.{'excluded' if kind == 'exclude' else 'kept'} THEN CASE {' '.join(whens)} END")
+    term = scanner.lexicon.terms[index]
+    counted = "'near'" if term.near else "'form'"
+    return (f"CASE {' '.join(cases)} WHEN f.veto IS NOT NULL THEN 'not_near' WHEN NOT f.window_ok THEN 'not near' "
+            f"ELSE {counted} END", params)
 
 
 def escape(text: str) -> str:
@@ -98,8 +124,8 @@ class MatchInContext:
     left: str
     match: str
     right: str
-    status: str  # counted | excluded | not near
-    rule: str  # form | exclude:PHRASE | not near
+    status: str  # counted | excluded | not near | not_near: WORD
+    rule: str  # form | near | keep:PHRASE | exclude:PHRASE | not_near:WORD | not near
 
 
 def matches_in_context(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, analysis_key: str,
@@ -119,15 +145,18 @@ def matches_in_context(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, analysi
                 contexts(con, scanner, f"""SELECT posting_id, text, exact FROM label_input JOIN (
                              SELECT DISTINCT posting_id, exact FROM {scanned.found} WHERE term = $index) USING (posting_id)""",
                          context_words * 20, context_words + 1, {"index": index}, MAX_CONTEXT_MATCHES) as located:
+            rule, params = rule_sql(scanner, index)
             rows = con.execute(f"""
                 SELECT l.posting_id, coalesce(p.company, ''), l.k, l.left_text, f.core, l.right_text, f.excluded,
-                       f.near_ok
+                       f.window_ok, f.veto, {rule}
                 FROM {located} l JOIN {scanned.found} f USING (posting_id, k) JOIN postings p USING (posting_id)
-                WHERE f.term = $index ORDER BY l.posting_id, l.k""", {"index": index}).fetchall()
+                WHERE f.term = $index ORDER BY l.posting_id, l.k""", {"index": index, **params}).fetchall()
+    term = lexicon.terms[index]
     out = []
-    for posting_id, company, k, left, core, right, excluded, near_ok in rows:
-        status = "excluded" if excluded else "counted" if near_ok else "not near"
-        rule = f"exclude:{core.lower()}" if excluded else "form" if near_ok else "not near"
+    for posting_id, company, k, left, core, right, excluded, window_ok, veto, rule in rows:
+        status = _status(excluded, window_ok, veto)
+        if veto:
+            rule = f"not_near:{veto_entry(term, veto)}"
         out.append(MatchInContext(posting_id, company, k, _words(left, context_words, from_end=True), core,
                                   _words(right, context_words), status, rule))
     return out
@@ -180,6 +209,51 @@ def _first_counted_matches(con: duckdb.DuckDBPyConnection, scanner: Scanner, con
             SELECT s.term, l.posting_id, s.company, l.k, l.left_text, f.core, l.right_text
             FROM {located} l JOIN {scanned.found} f USING (posting_id, k)
             JOIN sample_draw s ON s.posting_id = l.posting_id AND s.term_index = f.term
-            WHERE NOT f.excluded AND f.near_ok
+            WHERE NOT f.excluded AND f.window_ok
             QUALIFY row_number() OVER (PARTITION BY s.term, l.posting_id ORDER BY l.k) = 1
             ORDER BY s.term, hash(l.posting_id)""").fetchall()
+
+
+@dataclass(frozen=True)
+class RuledMatch:
+    """One match of a term in a plain text: where it starts (in characters), its text, and the deciding rule."""
+
+    offset: int
+    match: str
+    rule: str  # as MatchInContext.rule
+    counted: bool
+
+
+def rules_in_texts(lexicon: Lexicon, term_name: str, texts: list[str]) -> list[list[RuledMatch]]:
+    """Per text, every match of one term with the rule that decided it: the analysis's own scan, run in an
+    in-memory DuckDB on plain texts (for measuring a lexicon against labelled matches)."""
+    index = lexicon.terms.index(lexicon.term(term_name))
+    term = lexicon.terms[index]
+    scanner = build_scanner(lexicon)
+    con = duckdb.connect()
+    try:
+        con.execute("""CREATE TEMP TABLE rules_input AS
+                       SELECT i - 1 AS posting_id, $texts[i] AS text FROM range(1, len($texts) + 1) r(i)""",
+                    {"texts": texts})
+        with scan(con, scanner, "rules_input") as scanned:
+            rule, params = rule_sql(scanner, index)
+            # A match's offset: the pieces and matches before it (the split uses the pattern the scan used).
+            rows = con.execute(f"""
+                SELECT f.posting_id, f.core, f.veto, {rule} AS rule, NOT f.excluded AND f.window_ok,
+                       list_sum(list_transform(c.pieces[1:f.k], lambda p: length(p)))
+                       + coalesce(list_sum(list_transform(c.ms[1:f.k - 1], lambda m: length(m))), 0)
+                FROM {scanned.found} f JOIN (
+                    SELECT posting_id, regexp_split_to_array(t, if(exact, $xp, $p)) AS pieces,
+                           regexp_extract_all(t, if(exact, $xp, $p)) AS ms
+                    FROM (SELECT i.posting_id, {SCAN_TEXT.format(col='i.text')} AS t, d.exact FROM rules_input i
+                          JOIN (SELECT DISTINCT posting_id, exact FROM {scanned.found} WHERE term = $index) d
+                          USING (posting_id))) c USING (posting_id)
+                WHERE f.term = $index ORDER BY f.posting_id, f.k""",
+                               {"index": index, "p": scanner.pattern, "xp": scanner.exact_pattern, **params}).fetchall()
+    finally:
+        con.close()
+    out: list[list[RuledMatch]] = [[] for _ in texts]
+    for posting_id, core, veto, rule, counted, offset in rows:
+        out[posting_id].append(RuledMatch(int(offset), core, f"not_near:{veto_entry(term, veto)}" if veto else rule,
+                                          bool(counted)))
+    return out

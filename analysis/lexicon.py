@@ -1,6 +1,6 @@
 """Lexicons: the terms jobtone counts, read from TOML files that users can edit.
 
-A lexicon file holds `[[term]]` tables (name, category, forms, exclude, near, window). Its `version` is a
+A lexicon file holds `[[term]]` tables (name, category, forms, exclude, keep, near, not_near, window). Its `version` is a
 content hash of the parsed terms (not of comments or layout) plus the matcher's own version, and is
 stored next to every result, so a changed lexicon re-matches everything and an edited comment does not.
 Built-in packs live in analysis/lexicons/*.toml: `default`, `extended`, `gaucher`.
@@ -21,14 +21,18 @@ from scraper.errors import ConfigError
 PACKS = ("default", "extended", "gaucher")
 DEFAULT_WINDOW = 6
 # Bump when the matching rules change, so stored results computed under the old rules are redone.
-MATCHER_VERSION = "1"
-TERM_KEYS = frozenset({"name", "category", "forms", "exclude", "near", "window"})
+MATCHER_VERSION = "2"  # 2: keep phrases and not_near words
+TERM_KEYS = frozenset({"name", "category", "forms", "exclude", "keep", "near", "not_near", "window"})
 SEPARATORS = " -"
 
 
 @dataclass(frozen=True)
 class Term:
-    """One counted term: its surface forms, exclusion phrases and optional `near` words."""
+    """One counted term: its surface forms and sense rules (README "Matching rules").
+
+    Precedence: a match inside an `exclude` phrase never counts; inside a `keep` phrase it always counts;
+    otherwise it needs a `near` word (when there are any) and no `not_near` word within `window` words.
+    """
 
     name: str
     category: str
@@ -36,6 +40,13 @@ class Term:
     exclude: tuple[str, ...] = ()
     near: tuple[str, ...] = ()
     window: int = DEFAULT_WINDOW
+    keep: tuple[str, ...] = ()
+    not_near: tuple[str, ...] = ()
+
+    @property
+    def positional(self) -> bool:
+        """Whether some match needs the words around it (a `near` or `not_near` list)."""
+        return bool(self.near or self.not_near)
 
 
 @dataclass(frozen=True)
@@ -136,7 +147,7 @@ def check_form(form: str, where: str, single_word: bool = False) -> str:
     if "*" in body:
         raise ConfigError(f"{where}: {form!r}: `*` may only end the form")
     if single_word and any(ch in SEPARATORS for ch in body):
-        raise ConfigError(f"{where}: near word {form!r} must be a single word")
+        raise ConfigError(f"{where}: {form!r} must be a single word (a window word, not a phrase)")
     return form
 
 
@@ -159,8 +170,17 @@ def _term(entry: object, where: str) -> Term:
     forms = _forms(entry.get("forms", [name]), f"{where} forms")
     if not forms:
         raise ConfigError(f"{where}: needs at least one form")
-    return Term(name.strip(), category.strip(), forms, _forms(entry.get("exclude", []), f"{where} exclude"),
-                _forms(entry.get("near", []), f"{where} near", single_word=True), window)
+    exclude = _forms(entry.get("exclude", []), f"{where} exclude")
+    keep = _forms(entry.get("keep", []), f"{where} keep")
+    both = sorted(set(exclude) & set(keep))
+    if both:
+        raise ConfigError(f"{where}: {both} both in exclude and keep (exclude would always win)")
+    near = _forms(entry.get("near", []), f"{where} near", single_word=True)
+    not_near = _forms(entry.get("not_near", []), f"{where} not_near", single_word=True)
+    both = sorted(set(near) & set(not_near))
+    if both:
+        raise ConfigError(f"{where}: {both} both in near and not_near")
+    return Term(name.strip(), category.strip(), forms, exclude, near, window, keep, not_near)
 
 
 def _forms(values: object, where: str, single_word: bool = False) -> tuple[str, ...]:

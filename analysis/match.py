@@ -14,8 +14,12 @@ The scan returns matched strings only; each distinct string is then classified o
 classes are cheap on short strings): the first alternative, in priority order, that matches it in full.
 A string no alternative matches in full can only come from a form directly followed by a non-ASCII
 letter where a shorter alternative would have matched; the few postings with one are scanned again
-with the exact (slow) pattern. Only matches of terms with `near` words need the words around them, found
-with a second split pass over just those postings (`contexts`: linear in a posting's size and matches).
+with the exact (slow) pattern. Sense rules: an exclusion or keep phrase is an alternative of its own that
+outranks the forms (leftmost match first; at the same start exclude, then keep, then forms), so a match
+inside one is marked excluded or kept by the scan itself; a phrase whose text holds no whole-word form of
+its term marks nothing. Only matches of terms with `near` or `not_near` words need the words around them,
+found with a second split pass over just the postings holding such a match that no phrase decided
+(`contexts`: linear in a posting's size and matches).
 The text is scanned case-insensitively with `İ` replaced by `I` first (RE2 does not fold it).
 """
 
@@ -28,7 +32,7 @@ from dataclasses import dataclass
 import duckdb
 
 from analysis.lexicon import SEPARATORS, Lexicon, Term
-from scraper.sql import temp_tables
+from scraper.sql import sql_string, temp_tables
 
 WORD = r"[\pL\pN_]"
 ASCII_WORD = r"[a-zA-Z0-9_]"
@@ -43,13 +47,20 @@ CHARS_PER_WORD = 100
 SCAN_TEXT = "CASE WHEN contains({col}, 'İ') THEN replace({col}, 'İ', 'I') ELSE {col} END"
 
 
+KINDS = ("exclude", "keep", "form")  # alternatives' kinds, in priority order
+
+
 @dataclass(frozen=True)
 class Alternative:
-    """One form or exclusion phrase of one term, as a regex alternative."""
+    """One form, exclusion phrase or keep phrase of one term, as a regex alternative."""
 
     form: str
     term: int  # index in the lexicon
-    excluded: bool  # an exclusion phrase: what it covers does not count
+    kind: str  # exclude: what it covers does not count | keep: what it covers counts | form
+
+    @property
+    def excluded(self) -> bool:
+        return self.kind == "exclude"
 
     @property
     def body(self) -> str:
@@ -80,23 +91,27 @@ class Scanner:
         alts = [a.exact for a in self.alternatives] + [junk_regex(self.alternatives)]
         return "(?i)(?:" + "|".join(alts) + ")"
 
-    def classifier(self) -> list[tuple[str, int, bool]]:
-        """(full-match regex, term, excluded) runs in priority order: the first that matches in full wins."""
-        runs: list[tuple[list[str], int, bool]] = []
+    def classifier(self) -> list[tuple[str, int, str]]:
+        """(full-match regex, term, kind) runs in priority order: the first that matches in full wins."""
+        runs: list[tuple[list[str], int, str]] = []
         for alt in self.alternatives:
-            if runs and runs[-1][1:] == (alt.term, alt.excluded):
+            if runs and runs[-1][1:] == (alt.term, alt.kind):
                 runs[-1][0].append(alt.body)
             else:
-                runs.append(([alt.body], alt.term, alt.excluded))
-        return [("(?i)(?:" + "|".join(bodies) + ")", term, excluded) for bodies, term, excluded in runs]
+                runs.append(([alt.body], alt.term, alt.kind))
+        return [("(?i)(?:" + "|".join(bodies) + ")", term, kind) for bodies, term, kind in runs]
+
+    def phrases(self, term: int, kind: str) -> list[str]:
+        """One term's exclusion or keep phrases in the order the scan prefers them."""
+        return [a.form for a in self.alternatives if a.term == term and a.kind == kind]
 
 
 def build_scanner(lexicon: Lexicon) -> Scanner:
-    """Alternatives in priority order: exclusion phrases first, then longer forms before shorter ones."""
+    """Alternatives in priority order: exclusion phrases, keep phrases, forms; longer before shorter."""
     alternatives = [
-        (not excluded, -len(form), t, i, Alternative(form, t, excluded))
+        (KINDS.index(kind), -len(form), t, i, Alternative(form, t, kind))
         for t, term in enumerate(lexicon.terms)
-        for excluded, forms in ((True, term.exclude), (False, term.forms))
+        for kind, forms in (("exclude", term.exclude), ("keep", term.keep), ("form", term.forms))
         for i, form in enumerate(forms)
     ]
     return Scanner(lexicon, tuple(alt for *_, alt in sorted(alternatives, key=lambda a: a[:4])))
@@ -123,9 +138,23 @@ def junk_regex(alternatives: tuple[Alternative, ...]) -> str:
     return NON_ASCII_WORD + "[" + "".join(firsts) + "]" + ASCII_WORD + "*"
 
 
-def near_regex(term: Term) -> str:
-    """Full-match regex for one word of context against the term's `near` list."""
-    return "(?i)(?:" + "|".join(form_body(w) for w in term.near) + ")"
+def words_regex(words: tuple[str, ...]) -> str:
+    """Full-match regex for one word of context against a `near` or `not_near` list."""
+    return "(?i)(?:" + "|".join(form_body(w) for w in words) + ")"
+
+
+def form_inside_regex(term: Term) -> str:
+    """Whether a phrase's matched text holds a whole-word form of its term (else the phrase marks nothing)."""
+    return rf"(?i)(?:^|[^\pL\pN_])(?:{'|'.join(form_body(f) for f in term.forms)}){AFTER}"
+
+
+def veto_entry(term: Term, word: str) -> str:
+    """The `not_near` entry that a window word matched (as written in the lexicon)."""
+    folded = word.lower()
+    for entry in term.not_near:
+        if folded.startswith(entry[:-1]) if entry.endswith("*") else folded == entry:
+            return entry
+    return folded
 
 
 # -- SQL -------------------------------------------------------------------------------------------
@@ -134,16 +163,17 @@ def near_regex(term: Term) -> str:
 class Scanned:
     """The temp tables a scan made (dropped when its `with` block ends)."""
 
-    found: str  # one row per match: posting_id, k, m, core, term, excluded, near_ok, exact
+    found: str  # one row per match: posting_id, k, m, core, term, excluded, kept, window_ok, veto, exact
     rows: str  # the source's columns other than text, for every posting scanned
 
 
 @contextmanager
 def scan(con: duckdb.DuckDBPyConnection, scanner: Scanner, source: str) -> Iterator[Scanned]:
     """Match `source(posting_id, text, ...)`: `found` holds one row per match, `k` its 1-based order in the
-    posting, `core` the match without the consumed boundary character, `term` NULL for junk, `near_ok`
-    false when the term has `near` words and none is within its window, `exact` true for postings
-    scanned with the exact pattern."""
+    posting, `core` the match without the consumed boundary character, `term` NULL for junk, `excluded` /
+    `kept` when an exclusion / keep phrase covers it, `window_ok` false when the term has `near` words and
+    none is within its window or (then `veto` is that word) a `not_near` word is, `exact` true for
+    postings scanned with the exact pattern. A match counts when NOT excluded AND window_ok."""
     with temp_tables(con, "found", "scanned_rows"):
         _scan(con, scanner, source, "found_raw", scanner.pattern, keep="scanned_rows")
         with temp_tables(con, "found_raw", "found_kinds"):
@@ -152,11 +182,10 @@ def scan(con: duckdb.DuckDBPyConnection, scanner: Scanner, source: str) -> Itera
                 _rescan_exactly(con, scanner, source)
             con.execute("""
                 CREATE OR REPLACE TEMP TABLE found AS
-                SELECT f.posting_id, f.k, f.m, c.core, c.term, c.excluded, true AS near_ok, f.exact
+                SELECT f.posting_id, f.k, f.m, c.core, c.term, c.excluded, c.kept, true AS window_ok,
+                       NULL::VARCHAR AS veto, f.exact
                 FROM found_raw f JOIN found_kinds c USING (m)""")
-        for index, term in enumerate(scanner.lexicon.terms):
-            if term.near:
-                _check_near(con, scanner, index, term, source)
+        _check_windows(con, scanner, source)
         yield Scanned("found", "scanned_rows")
 
 
@@ -191,16 +220,22 @@ def _rescan_exactly(con: duckdb.DuckDBPyConnection, scanner: Scanner, source: st
 
 
 def classify_matches(con: duckdb.DuckDBPyConnection, scanner: Scanner) -> None:
-    """Each distinct matched string of `found_raw` → (core, term, excluded, unresolved), once: `found_kinds`."""
+    """Each distinct matched string of `found_raw` → (core, term, excluded, kept, unresolved), once: `found_kinds`.
+    A phrase's string with no whole-word form of its term inside gets term NULL (like junk)."""
     params: dict[str, object] = {}
     whens = []
-    for i, (regex, term, excluded) in enumerate(scanner.classifier()):
+    for i, (regex, term, kind) in enumerate(scanner.classifier()):
         params[f"r{i}"] = regex
-        whens.append(f"WHEN regexp_full_match(core, $r{i}) THEN {{'term': {term}, 'excluded': {str(excluded).lower()}}}")
+        what = str(term)
+        if kind != "form":
+            params[f"f{i}"] = form_inside_regex(scanner.lexicon.terms[term])
+            what = f"if(regexp_matches(core, $f{i}), {term}, NULL)"
+        whens.append(f"WHEN regexp_full_match(core, $r{i}) THEN {{'term': {what}, 'kind': '{kind}'}}")
     case = "CASE WHEN junk THEN NULL " + " ".join(whens) + " ELSE NULL END"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE found_kinds AS
-        SELECT m, core, kind.term AS term, coalesce(kind.excluded, false) AS excluded,
+        SELECT m, core, kind.term AS term, coalesce(kind.kind = 'exclude' AND kind.term IS NOT NULL, false) AS excluded,
+               coalesce(kind.kind = 'keep' AND kind.term IS NOT NULL, false) AS kept,
                kind IS NULL AND NOT junk AS unresolved
         FROM (SELECT m, core, junk, {case} AS kind FROM (
                 SELECT m, core, NOT regexp_matches(core, '^[a-zA-Z0-9]') AS junk FROM (
@@ -221,26 +256,27 @@ def contexts(con: duckdb.DuckDBPyConnection, scanner: Scanner, postings_sql: str
     one word, so `pieces` = `chars` covers `chars` characters and `pieces` = n + 1 covers n words.
     """
     keep = f"AND k <= {int(max_matches) + pieces}" if max_matches else ""
-    params = {"pattern": scanner.pattern, "exact_pattern": scanner.exact_pattern, **(params or {})}
-    # if(exact, …) compiles a pattern per row (~10 ms each for the default lexicon): only when some row needs it.
-    exact = con.execute(f"SELECT coalesce(bool_or(exact), false) FROM ({postings_sql})",
-                        {k: v for k, v in params.items() if k not in ("pattern", "exact_pattern")}).fetchall()[0][0]
-    pattern = "if(exact, $exact_pattern, $pattern)" if exact else "$pattern"
     with temp_tables(con, "located"):
-        with temp_tables(con, "cut"):
+        with temp_tables(con, "cut", "postings_in"):
+            con.execute(f"CREATE OR REPLACE TEMP TABLE postings_in AS {postings_sql}", params or {})
             con.execute(f"""
                 CREATE OR REPLACE TEMP TABLE cut AS
                 SELECT posting_id, unnest(pieces) AS piece, unnest(list_append(ms, NULL)) AS m,
                        generate_subscripts(pieces, 1) AS k
-                FROM (SELECT posting_id,
-                             regexp_extract_all(scan_text, {pattern}) AS ms,
-                             regexp_split_to_array(scan_text, {pattern}) AS pieces
-                      FROM (SELECT posting_id, exact, {SCAN_TEXT.format(col='text')} AS scan_text
-                            FROM ({postings_sql})))
-                WHERE len(ms) > 0""", {k: v for k, v in params.items() if k != "exact_pattern" or exact})
+                FROM ({_split('$pattern', 'NOT exact')} UNION ALL {_split('$exact_pattern', 'exact')})
+                WHERE len(ms) > 0""",
+                        {"pattern": scanner.pattern, "exact_pattern": scanner.exact_pattern})
             con.execute(_CONTEXTS.format(chars=int(chars), pieces=int(pieces), keep=keep,
                                          limit=f"AND c.k <= {int(max_matches)}" if max_matches else ""))
         yield "located"
+
+
+def _split(pattern: str, which: str) -> str:
+    """The matches and the text between them, for the postings `which` selects. The pattern must be a plain
+    parameter: a pattern computed per row (`if(exact, ...)`) is compiled again for every posting."""
+    return f"""SELECT posting_id, regexp_extract_all(scan_text, {pattern}) AS ms,
+                      regexp_split_to_array(scan_text, {pattern}) AS pieces
+               FROM (SELECT posting_id, {SCAN_TEXT.format(col='text')} AS scan_text FROM postings_in WHERE {which})"""
 
 
 # Before a match: the last `chars` of the pieces before it and the text before it; after: the rest of the
@@ -261,25 +297,45 @@ _CONTEXTS = """
     WHERE c.m IS NOT NULL {limit}"""
 
 
-def _check_near(con: duckdb.DuckDBPyConnection, scanner: Scanner, index: int, term: Term, source: str) -> None:
-    """Mark `found` rows of one term whose window holds none of its `near` words."""
+def _check_windows(con: duckdb.DuckDBPyConnection, scanner: Scanner, source: str) -> None:
+    """Mark `found` rows, not decided by a phrase, of terms with `near`/`not_near` words: one context pass over
+    the postings holding such a match, then per term the words of each match's window."""
+    terms = [(i, t) for i, t in enumerate(scanner.lexicon.terms) if t.positional]
+    if not terms:
+        return
+    undecided = f"f.term IN ({', '.join(str(i) for i, _ in terms)}) AND NOT f.excluded AND NOT f.kept"
     postings = f"""SELECT s.posting_id, s.text, f.exact FROM {source} s
-        JOIN (SELECT DISTINCT posting_id, exact FROM found WHERE term = $term AND NOT excluded) f USING (posting_id)"""
-    with contexts(con, scanner, postings, term.window * CHARS_PER_WORD, term.window + 1, {"term": index}) as located:
-        con.execute(f"""
-            UPDATE found SET near_ok = n.ok FROM (
-                SELECT l.posting_id, l.k, len(list_filter(
-                           list_concat(left_words[greatest(len(left_words) - $window + 1, 1):], right_words[1:$window]),
-                           lambda w: regexp_full_match(w, $near))) > 0 AS ok
-                FROM (SELECT posting_id, k, regexp_extract_all(left_text, '{WORD}+') AS left_words,
-                             regexp_extract_all(right_text, '{WORD}+') AS right_words
-                      FROM {located} JOIN found f USING (posting_id, k) WHERE f.term = $term AND NOT f.excluded) l) n
-            WHERE found.posting_id = n.posting_id AND found.k = n.k""",
-                    {"window": term.window, "near": near_regex(term), "term": index})
+        JOIN (SELECT DISTINCT posting_id, exact FROM found f WHERE {undecided}) f USING (posting_id)"""
+    window = max(t.window for _, t in terms)
+    with contexts(con, scanner, postings, window * CHARS_PER_WORD, window + 1) as located:
+        for index, term in terms:
+            _mark_window(con, located, index, term)
+
+
+def _mark_window(con: duckdb.DuckDBPyConnection, located: str, index: int, term: Term) -> None:
+    """One term's rows: `window_ok` false without a `near` word or with a `not_near` word (`veto`: the first)."""
+    near_hit = "true"
+    # The word lists' regexes are SQL literals: a parameter inside a lambda is compiled again for every word.
+    if term.near:
+        near_hit = f"len(list_filter(words, lambda w: regexp_full_match(w, {sql_string(words_regex(term.near))}))) > 0"
+    veto = "NULL::VARCHAR"
+    if term.not_near:
+        veto = f"list_filter(words, lambda w: regexp_full_match(w, {sql_string(words_regex(term.not_near))}))[1]"
+    con.execute(f"""
+        UPDATE found SET window_ok = n.near_hit AND n.veto IS NULL, veto = if(n.near_hit, n.veto, NULL) FROM (
+            SELECT posting_id, k, {near_hit} AS near_hit, {veto} AS veto
+            FROM (SELECT l.posting_id, l.k, list_concat(
+                             left_words[greatest(len(left_words) - $window + 1, 1):], right_words[1:$window]) AS words
+                  FROM (SELECT posting_id, k, regexp_extract_all(left_text, '{WORD}+') AS left_words,
+                               regexp_extract_all(right_text, '{WORD}+') AS right_words
+                        FROM {located} JOIN found f USING (posting_id, k)
+                        WHERE f.term = $term AND NOT f.excluded AND NOT f.kept) l)) n
+        WHERE found.posting_id = n.posting_id AND found.k = n.k""", {"window": term.window, "term": index})
 
 
 def count_in_texts(lexicon: Lexicon, texts: list[str]) -> list[dict[str, tuple[int, int, int]]]:
-    """Match plain texts in an in-memory DuckDB: per text, term → (mentions, excluded, not near).
+    """Match plain texts in an in-memory DuckDB: per text, term → (mentions, excluded, vetoed by the window
+    rules: no `near` word or a `not_near` word).
 
     The same scan the analysis runs on stored postings; for trying a lexicon out and for tests.
     """
@@ -290,8 +346,8 @@ def count_in_texts(lexicon: Lexicon, texts: list[str]) -> list[dict[str, tuple[i
                     {"texts": texts})
         with scan(con, build_scanner(lexicon), "analysis_input") as scanned:
             rows = con.execute(f"""
-                SELECT posting_id, term, count(*) FILTER (NOT excluded AND near_ok), count(*) FILTER (excluded),
-                       count(*) FILTER (NOT excluded AND NOT near_ok)
+                SELECT posting_id, term, count(*) FILTER (NOT excluded AND window_ok), count(*) FILTER (excluded),
+                       count(*) FILTER (NOT excluded AND NOT window_ok)
                 FROM {scanned.found} WHERE term IS NOT NULL GROUP BY ALL""").fetchall()
     finally:
         con.close()

@@ -129,8 +129,8 @@ def _replace_results(con: duckdb.DuckDBPyConnection, key: str, scanned: Scanned)
     con.execute(f"""
         INSERT INTO term_counts
         SELECT $key, f.posting_id, t.term, t.category,
-               count(*) FILTER (NOT f.excluded AND f.near_ok), count(*) FILTER (f.excluded),
-               count(*) FILTER (NOT f.excluded AND NOT f.near_ok)
+               count(*) FILTER (NOT f.excluded AND f.window_ok), count(*) FILTER (f.excluded),
+               count(*) FILTER (NOT f.excluded AND NOT f.window_ok)
         FROM {scanned.found} f JOIN lexicon_terms t ON t.term_index = f.term GROUP BY ALL""", {"key": key})
     con.execute("""
         INSERT INTO category_counts

@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS term_counts (  -- only terms found (or excluded) in a
     analysis_key VARCHAR NOT NULL, posting_id BIGINT NOT NULL, term VARCHAR NOT NULL, category VARCHAR NOT NULL,
     mentions INTEGER NOT NULL,       -- matches that count
     excluded INTEGER NOT NULL,       -- inside an exclusion phrase of the term
-    not_near INTEGER NOT NULL        -- matches with none of the term's `near` words in their window
+    not_near INTEGER NOT NULL        -- vetoed by the window: no `near` word, or a `not_near` word, within it
 );
 CREATE TABLE IF NOT EXISTS category_counts (
     analysis_key VARCHAR NOT NULL, posting_id BIGINT NOT NULL, category VARCHAR NOT NULL,

@@ -78,7 +78,8 @@ def test_kwic_command(db):
 
 
 def test_a_random_sample_per_term_for_the_report_is_seeded_bounded_and_counted_only(tmp_path):
-    texts = [f"Posting {i}: we are flexible{' and fast-paced' if i % 2 else ''}. A flexible spending account."
+    texts = [f"Posting {i}: we are flexible{' and fast-paced' if i % 2 else ''}. More words keep the window of "
+             "the veto well away. A flexible spending account."
              for i in range(12)]
     path = tmp_path / "s.duckdb"
     with store.opened(path) as con:
@@ -93,5 +94,5 @@ def test_a_random_sample_per_term_for_the_report_is_seeded_bounded_and_counted_o
     assert len(first["flexible"]) == 3 and len({m.posting_id for m in first["flexible"]}) == 3
     assert len(first["fast-paced"]) == 3 and first["empathy"] == []
     for match in first["flexible"]:  # each posting's first counted match, never the excluded one
-        assert match.match == "flexible" and match.right.startswith((" and fast-paced.", ". A flexible"))
+        assert match.match == "flexible" and match.right.startswith((" and fast-paced.", ". More words"))
         assert match.left.startswith("Posting ") and match.company.startswith("Co ")

@@ -19,8 +19,9 @@ from scraper import store
 from scraper.posting import Posting
 
 SEEN = datetime(2024, 6, 1)
-TEXTS = ["We offer flexible hours.", "A flexible API for payments.", "You are flexible and adaptable.",
-         "Flexible spending account.", "Remote and flexible work."]
+# Counted: 1, 3, 5, 6 (keep, form, keep, form); vetoed by not_near: 2 (API), 4 (spending).
+TEXTS = ["We offer flexible hours.", "A flexible API for payments.", "You are flexible and kind.",
+         "Flexible spending account.", "Remote and flexible work.", "A flexible team."]
 
 
 @pytest.fixture

@@ -167,7 +167,7 @@ def test_a_line_repeated_within_one_posting_counts_once(tmp_path):
 def test_source_marked_boilerplate_is_left_out_unless_asked(tmp_path):
     db = tmp_path / "j.duckdb"
     posting = Posting("lever", "x", "1", "Job", "We ship code.", datetime(2024, 1, 1), company="X",
-                      boilerplate="We offer flexible hours and belonging.")
+                      boilerplate="We offer flexible hours, inclusive belonging.")
     with store.opened(db) as con:
         store.load_postings(con, [posting], T1)
         plain = analyse(con, load_lexicon(), now=T1)

@@ -1,7 +1,8 @@
 """The DuckDB matcher agrees exactly with a plain Python reading of the rules, on a generated corpus.
 
 The reference walks the text word start by word start and tries the forms in priority order
-(exclusion phrases first, then longer forms first, then lexicon order); it shares no code with the
+(exclusion phrases, then keep phrases, then forms; longer first, then lexicon order); a phrase whose text
+holds no whole-word form of its term marks nothing; it shares no code with the
 RE2 scan except the lexicon parser and the one-for-one case folding.
 """
 
@@ -19,7 +20,9 @@ name = "flexible"
 category = "supportive"
 forms = ["flexib*", "flex"]
 exclude = ["flexible spending account*"]
-near = ["hours", "work*", "remote"]
+keep = ["flexible team", "be flexible"]
+near = ["hours", "work*", "remote", "team"]
+not_near = ["account*", "cust*"]
 window = 3
 [[term]]
 name = "fast-paced"
@@ -47,14 +50,14 @@ name = "empathy"
 category = "supportive"
 forms = ["empath*"]
 exclude = ["customer empathy"]
-near = ["team", "culture"]
+not_near = ["customer", "hours"]
 window = 2
 """, "reference")
 
 WORDS = ("flexible flexibility Flexible FLEX flex flexes inflexible flexible_ 2flex fast paced fast-paced fastpaced "
          "Fast paced discipline disciplined disciplines disciplinary Discipline related across lead leads leader "
          "inclusive İNCLUSIVE İnclusion inclusion work working works hard Hard empathy empathetic Empathic unempathic "
-         "customer spending account accounts hours remote team culture the a we and of to café élan naïve "
+         "customer customers spending account accounts be hours remote team culture the a we and of to café élan naïve "
          "x y z 42 _ éflexible flexibleé").split()
 GLUE = (" ", " ", " ", " ", "  ", "\n", "-", "--", " - ", "\t", "\u00a0", "\u2010", "\u2011", "\u2013", "\u2014",
         ", ", ". ", "/", "(", ")", "'", "")
@@ -73,13 +76,23 @@ def generated_corpus(count: int, seed: int = 7) -> list[str]:
 
 # -- the reference ---------------------------------------------------------------------------------
 
+KINDS = ("exclude", "keep", "form")
+
+
 @functools.cache
-def alternatives(lexicon: Lexicon) -> list[tuple[str, int, bool]]:
-    ranked = [((not excluded, -len(form), t, i), (form, t, excluded))
+def alternatives(lexicon: Lexicon) -> list[tuple[str, int, str]]:
+    ranked = [((KINDS.index(kind), -len(form), t, i), (form, t, kind))
               for t, term in enumerate(lexicon.terms)
-              for excluded, forms in ((True, term.exclude), (False, term.forms))
+              for kind, forms in (("exclude", term.exclude), ("keep", term.keep), ("form", term.forms))
               for i, form in enumerate(forms)]
     return [alt for _, alt in sorted(ranked)]
+
+
+def holds_form(lexicon: Lexicon, term: int, phrase_text: str) -> bool:
+    """Whether a phrase's matched text holds a whole-word form of its term."""
+    return any(match_at(form, phrase_text, i) is not None
+               for i in range(len(phrase_text)) if i == 0 or not is_word_char(phrase_text[i - 1])
+               for form in lexicon.terms[term].forms)
 
 
 def match_at(form: str, text: str, i: int) -> int | None:
@@ -127,11 +140,11 @@ def word_spans(text: str) -> list[tuple[int, int]]:
 
 
 def is_near(lexicon: Lexicon, term: int, text: str, start: int, end: int) -> bool:
+    """The window rules: a `near` word (when there are any) and no `not_near` word within the window."""
     spec = lexicon.terms[term]
-    if not spec.near:
-        return True
-    return any(match_at(near, word, 0) == len(word) for word in words_around(text, start, end, spec.window)
-               for near in spec.near)
+    words = words_around(text, start, end, spec.window)
+    hit = lambda entries: any(match_at(e, word, 0) == len(word) for word in words for e in entries)  # noqa: E731
+    return (not spec.near or hit(spec.near)) and not hit(spec.not_near)
 
 
 def reference_counts(lexicon: Lexicon, text: str) -> dict[str, tuple[int, int, int]]:
@@ -142,11 +155,12 @@ def reference_counts(lexicon: Lexicon, text: str) -> dict[str, tuple[int, int, i
         if not is_word_char(folded[i]) or (i > 0 and is_word_char(folded[i - 1])):
             i += 1
             continue
-        for form, term, excluded in alternatives(lexicon):
+        for form, term, kind in alternatives(lexicon):
             end = match_at(form, folded, i)
             if end is not None:
-                slot = 1 if excluded else 0 if is_near(lexicon, term, folded, i, end) else 2
-                counts.setdefault(lexicon.terms[term].name, [0, 0, 0])[slot] += 1
+                if kind == "form" or holds_form(lexicon, term, folded[i:end]):
+                    slot = {"exclude": 1, "keep": 0}.get(kind, 0 if is_near(lexicon, term, folded, i, end) else 2)
+                    counts.setdefault(lexicon.terms[term].name, [0, 0, 0])[slot] += 1
                 i = end
                 break
         else:
@@ -163,7 +177,7 @@ def test_duckdb_agrees_with_the_reference_on_a_generated_corpus():
     mismatches = [(t, g, e) for t, g, e in zip(texts, got, expected) if g != e]
     assert not mismatches, mismatches[:3]
     assert sum(sum(c.get("flexible", (0, 0, 0))) for c in got) > 500  # the corpus does exercise the rules
-    assert sum(c.get("discipline", (0, 0, 0))[1] for c in got) > 50
+    assert sum(c.get("discipline", (0, 0, 0))[1] for c in got) > 20  # "across disciplines" holds no form: not counted
     assert sum(c.get("empathy", (0, 0, 0))[2] for c in got) > 50
 
 

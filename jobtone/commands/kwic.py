@@ -2,7 +2,7 @@
 
 Lines are aligned on the match: date, company, left context, [match], right context; control
 characters are shown escaped. --show-excluded adds matches vetoed by an exclusion phrase or by the
-term's `near` rule, marked as such.
+term's `near` or `not_near` rule, marked as such ("(not_near: API)" names the word that vetoed it).
 
 Examples:
   jobtone kwic flexible --limit 20
@@ -26,7 +26,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=positive_int, default=50, metavar="N", help="at most N lines (default: 50)")
     parser.add_argument("--since", type=iso_date, metavar="D", help="only postings from this date (YYYY-MM-DD)")
     parser.add_argument("--show-excluded", action="store_true",
-                        help="also show matches an exclusion phrase or the `near` rule vetoed")
+                        help="also show matches an exclusion phrase or the `near`/`not_near` rules vetoed")
     add_analysis_options(parser)
 
 
