@@ -210,12 +210,17 @@ def fetch_board(client: Client, config: Config, board: Board, staging: Staging, 
     skipped: list[Skipped] = []
     try:
         batch, n = staging.stage(collect(source, ctx, board, skipped), source=board.ats, board=board.token,
-                                 seen_at=seen_at, complete=bool(getattr(source, "COMPLETE", False)), run_id=run_id)
+                                 seen_at=seen_at, complete=bool(getattr(source, "COMPLETE", False)), run_id=run_id,
+                                 finish=lambda batch: not_whole(batch, len(skipped)))
     except Exception as exc:
         return failed(base, exc), None
-    if skipped:  # the listing is not whole: nothing is marked removed from it this time
-        batch = replace(batch, complete=False)
     return with_skipped(replace(base, ended_at=utcnow(), status="staged", fetched=n), skipped), batch
+
+
+def not_whole(batch: Batch, skipped: int) -> Batch:
+    """A batch with records skipped is not the board's whole listing: nothing is marked removed from it
+    this time (said in its staged file too, for a batch loaded by a later run)."""
+    return replace(batch, complete=batch.complete and not skipped, skipped=skipped)
 
 
 def failed(base: BoardOutcome, exc: Exception, what: str = "board") -> BoardOutcome:

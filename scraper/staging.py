@@ -13,7 +13,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from itertools import count
@@ -34,6 +34,7 @@ class Batch:
     complete: bool
     run_id: str
     postings_file: str  # file name, in the staging directory
+    skipped: int = 0  # records of the board that could not be read (so the batch is not its whole listing)
 
     def meta(self) -> dict[str, Any]:
         return {**asdict(self), "seen_at": self.seen_at.isoformat()}
@@ -44,9 +45,11 @@ class Staging:
         self.dir = Path(db_path).with_name(Path(db_path).name + ".staging")
 
     def stage(self, postings: Iterable[Posting], *, source: str, board: str, seen_at: datetime,
-              complete: bool, run_id: str) -> tuple[Batch, int]:
+              complete: bool, run_id: str, finish: Callable[[Batch], Batch] = lambda batch: batch) -> tuple[Batch, int]:
         """Write a batch as `postings` arrive (a board's fetch streams through here, never whole in memory);
-        returns it and its number of postings. If `postings` raises, nothing is left behind."""
+        returns it and its number of postings. If `postings` raises, nothing is left behind. `finish` amends
+        the batch once every posting is written, before it is described: what a fetch learns only at the end
+        (records skipped, so not the whole listing) is in the staged file too."""
         self.dir.mkdir(parents=True, exist_ok=True)
         stem = f"{seen_at:%Y%m%dT%H%M%S%f}-{os.getpid()}-{next(_seq):04d}-{_safe(source)}-{_safe(board)}"
         batch = Batch(source, board, seen_at, complete, run_id, stem + ".jsonl")
@@ -56,6 +59,7 @@ class Staging:
             (self.dir / (stem + ".jsonl.tmp")).unlink(missing_ok=True)
             raise
         os.replace(self.dir / (stem + ".jsonl.tmp"), self.dir / batch.postings_file)
+        batch = finish(batch)
         _write_atomic(self.dir / (stem + ".json"), json.dumps(batch.meta()))
         return batch, n
 
