@@ -4,21 +4,22 @@ in a short write, and record the run. One failing board never stops the others."
 from __future__ import annotations
 
 import logging
+import os
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
-
-import duckdb
 
 from scraper import store
 from scraper.config import Config
 from scraper.dates import utcnow
 from scraper.errors import DatabaseLocked, FetchError, JobtoneError, NotFound
 from scraper.http import Client
+from scraper.run_records import close_abandoned, count_loaded, write_run_record
 from scraper.sources import Board, FetchContext, collect, get_source
 from scraper.sources.base import Skipped
 from scraper.staging import Batch, Staging
@@ -46,6 +47,8 @@ class BoardOutcome:
     url: str = ""
     error: str = ""  # why it failed; or, for a board that did not, the records skipped and why
     skipped: int = 0  # records that could not be read (the board's other postings are stored)
+    implausible_dates: int = 0  # posting dates stored as unknown (scraper/store.py EARLIEST_POSTED, MAX_DAYS_AHEAD)
+    batch: str = ""  # the staged batch of its postings (its file name), once staged
 
     @property
     def failed(self) -> bool:
@@ -101,20 +104,25 @@ class Loader:
             with store.opened(self.db_path, wait=self.wait if wait is None else wait) as con:
                 for batch in batches:
                     complete = [(batch.source, batch.board)] if batch.complete else []
-                    loaded.append(store.load_jsonl(con, self.staging.path(batch), batch.seen_at, complete))
+                    loaded.append(store.load_jsonl(con, self.staging.path(batch), batch.seen_at, complete,
+                                                   partial(count_loaded, batch)))
                     self.staging.done(batch)
         except DatabaseLocked as exc:
             self.locked_by = exc.holder
             log.warning("database locked by %s: %d batch(es) stay staged in %s", exc.holder, len(batches), self.staging.dir)
         return loaded + [None] * (len(batches) - len(loaded))
 
-    def flush(self, wait: float | None = None) -> store.LoadStats:
-        """Load every pending batch and run record, oldest first (earlier runs' leftovers included)."""
+    def flush(self, wait: float | None = None) -> dict[str, store.LoadStats]:
+        """Write every pending run record, then load every pending batch, oldest first (earlier runs'
+        leftovers included: each is counted against the run that fetched it), then close the runs whose
+        process died; returns the stats of each batch loaded, by its file name."""
         self.locked_by = ""
-        loaded = self.load_many(self.staging.pending(), wait)
+        self._write_pending_runs(wait)
+        batches = self.staging.pending() if not self.locked_by else []
+        loaded = self.load_many(batches, wait)
         if not self.locked_by:
-            self._write_pending_runs(wait)
-        return sum((stats for stats in loaded if stats is not None), store.LoadStats())
+            self._close_abandoned_runs()
+        return {batch.postings_file: stats for batch, stats in zip(batches, loaded, strict=True) if stats is not None}
 
     def record(self, summary: RunSummary) -> None:
         """Write the run and its board outcomes; staged for the next run when the database is locked."""
@@ -139,6 +147,13 @@ class Loader:
                 return store.known_fingerprints(con)
         except DatabaseLocked:
             return {}
+
+    def _close_abandoned_runs(self) -> None:
+        try:
+            with store.opened(self.db_path, wait=0) as con:
+                close_abandoned(con)
+        except DatabaseLocked:
+            pass  # the next run closes them
 
     def _write_pending_runs(self, wait: float | None) -> None:
         for path, record in self.staging.pending_runs():
@@ -181,8 +196,9 @@ def scrape(config: Config, boards: Iterable[Board], *, command: str = "scrape",
                     on_done(outcome)
     finally:
         client.close()
-    if loader.locked_by:
-        loader.flush()  # one last wait for the lock before giving up until the next run
+    if loader.locked_by:  # one last wait for the lock before giving up until the next run
+        loaded = loader.flush()
+        outcomes = [_with_stats(o, loaded[o.batch]) if o.batch in loaded else o for o in outcomes]
     summary = RunSummary(run_id, command, started, now(), tuple(outcomes), loader.locked_by)
     loader.record(summary)
     return summary
@@ -214,7 +230,8 @@ def fetch_board(client: Client, config: Config, board: Board, staging: Staging, 
                                  finish=lambda batch: not_whole(batch, len(skipped)))
     except Exception as exc:
         return failed(base, exc), None
-    return with_skipped(replace(base, ended_at=utcnow(), status="staged", fetched=n), skipped), batch
+    staged = replace(base, ended_at=utcnow(), status="staged", fetched=n, batch=batch.postings_file)
+    return with_skipped(staged, skipped), batch
 
 
 def not_whole(batch: Batch, skipped: int) -> Batch:
@@ -249,7 +266,8 @@ def with_skipped(outcome: BoardOutcome, skipped: Sequence[Skipped]) -> BoardOutc
 def _with_stats(outcome: BoardOutcome, stats: store.LoadStats | None) -> BoardOutcome:
     if stats is None:
         return outcome  # stays "staged": loaded by the next run
-    return replace(outcome, status="ok", new=stats.new, updated=stats.updated, removed=stats.removed)
+    return replace(outcome, status="ok", new=stats.new, updated=stats.updated, removed=stats.removed,
+                   implausible_dates=stats.implausible_dates)
 
 
 def run_record(summary: RunSummary) -> dict[str, Any]:
@@ -257,19 +275,7 @@ def run_record(summary: RunSummary) -> dict[str, Any]:
     run = {"run_id": summary.run_id, "command": summary.command, "started_at": summary.started_at,
            "ended_at": summary.ended_at, "status": summary.status, "fetched": summary.total("fetched"),
            "new": summary.total("new"), "updated": summary.total("updated"), "removed": summary.total("removed"),
-           "failures": summary.failures, "error": f"database locked by {summary.locked_by}" if summary.locked_by else ""}
-    # board_runs has no `skipped` column (yet): the count and ids are in `error`
-    boards = [{"run_id": summary.run_id, **{k: v for k, v in asdict(o).items() if k != "skipped"}} for o in summary.outcomes]
+           "failures": summary.failures, "error": f"database locked by {summary.locked_by}" if summary.locked_by else "",
+           "pid": os.getpid()}
+    boards = [{"run_id": summary.run_id, **asdict(o), "batch": o.batch or None} for o in summary.outcomes]
     return {"run_id": summary.run_id, "run": run, "boards": boards}
-
-
-def write_run_record(con: duckdb.DuckDBPyConnection, record: dict[str, Any]) -> None:
-    """Insert one run's rows (a handful: executemany is fine at this size)."""
-    run, boards = record["run"], record["boards"]
-    con.execute("DELETE FROM runs WHERE run_id = ?", [run["run_id"]])
-    con.execute("DELETE FROM board_runs WHERE run_id = ?", [run["run_id"]])
-    con.execute(f"INSERT INTO runs BY NAME SELECT {', '.join(f'${k} AS {k}' for k in run)}", run)
-    if boards:
-        columns = list(boards[0])
-        con.executemany(f"INSERT INTO board_runs ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
-                        [[b[c] for c in columns] for b in boards])

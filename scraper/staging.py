@@ -39,6 +39,11 @@ class Batch:
     def meta(self) -> dict[str, Any]:
         return {**asdict(self), "seen_at": self.seen_at.isoformat()}
 
+    @property
+    def pid(self) -> int | None:
+        """The process that staged it (its id is in the file name)."""
+        return _writer_pid(self.postings_file)
+
 
 class Staging:
     def __init__(self, db_path: Path) -> None:
@@ -108,13 +113,23 @@ class Staging:
         return [(p, json.loads(p.read_text(encoding="utf-8"))) for p in sorted(self.dir.glob("run-*.runjson"))]
 
 
+def _writer_pid(name: str) -> int | None:
+    found = re.match(r"\d{8}T\d+-(\d+)-", name)
+    return int(found.group(1)) if found else None
+
+
 def _writer_gone(name: str) -> bool:
     """Whether the process that staged this file (`<time>-<pid>-...`) no longer runs; False if unknown."""
-    found = re.match(r"\d{8}T\d+-(\d+)-", name)
-    if not found or int(found.group(1)) == os.getpid():
+    pid = _writer_pid(name)
+    return pid is not None and process_gone(pid)
+
+
+def process_gone(pid: int) -> bool:
+    """Whether process `pid` no longer runs on this machine (never true of this process)."""
+    if pid == os.getpid():
         return False
     try:
-        os.kill(int(found.group(1)), 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return True
     except OSError:  # it exists, owned by someone else
