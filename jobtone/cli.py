@@ -110,5 +110,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     except Exception as exc:  # a bug: one line by default, the traceback with --debug
         if ctx.debug:
             raise
+        if isinstance(exc, OSError) and exc.errno is not None:  # not a bug: the file system refused
+            print(f"jobtone: {exc.filename or 'a file'}: {exc.strerror}", file=ctx.err)  # (full, read-only, ...)
+            return ExitCode.PARTIAL
         print(f"jobtone: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", file=ctx.err)
         return ExitCode.INTERNAL

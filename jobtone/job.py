@@ -21,8 +21,8 @@ from scraper.config import Config
 from scraper.dates import utcnow
 from scraper.errors import DatabaseLocked, FetchError, JobtoneError, ParseError
 from scraper.run_logs import run_log
-from scraper.scrape import BoardOutcome, RunSummary, scrape
 from scraper.runlock import run_lock
+from scraper.scrape import BoardOutcome, RunSummary, scrape
 from scraper.sources import Board
 
 NAME = "run"  # the run lock's and the log files' name
@@ -126,7 +126,7 @@ def report(config: Config, lexicon: LexiconSpec, include_boilerplate: bool, out_
     except DatabaseLocked as exc:
         log.warning("analysis skipped: %s; the next run catches up", exc)
         return [], ExitCode.LOCKED
-    except JobtoneError as exc:
+    except (JobtoneError, OSError) as exc:  # OSError: the output folder cannot be written
         log.error("analysis failed: %s", exc)
         return [], ExitCode.PARTIAL
     log.info("charts and report: %d files in %s (open %s)", len(written), out_dir, out_dir / "index.html")

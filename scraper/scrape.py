@@ -7,7 +7,7 @@ import logging
 import os
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from functools import partial
@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from scraper import store
 from scraper.config import Config
 from scraper.dates import utcnow
-from scraper.errors import DatabaseLocked, FetchError, JobtoneError, NotFound
+from scraper.errors import DatabaseLocked, FetchError, JobtoneError, NotFound, StorageError
 from scraper.http import Client
 from scraper.run_records import close_abandoned, count_loaded, write_run_record
 from scraper.sources import Board, FetchContext, collect, get_source
@@ -63,6 +63,7 @@ class RunSummary:
     ended_at: datetime
     outcomes: tuple[BoardOutcome, ...]
     locked_by: str = ""
+    error: str = ""  # what stopped the whole run (the disk or the database file failing), if anything
 
     @property
     def failures(self) -> int:
@@ -70,6 +71,8 @@ class RunSummary:
 
     @property
     def status(self) -> str:
+        if self.error:
+            return "failed"
         if self.locked_by:
             return "locked"
         if not self.failures:
@@ -126,9 +129,23 @@ class Loader:
 
     def record(self, summary: RunSummary) -> None:
         """Write the run and its board outcomes; staged for the next run when the database is locked."""
-        self.staging.stage_run(run_record(summary))
+        record = run_record(summary)
+        try:
+            self.staging.stage_run(record)
+        except StorageError:  # the staging folder cannot be written: the database may still be
+            with store.opened(self.db_path, wait=self.wait) as con:
+                write_run_record(con, record)
+            return
         if not self.locked_by:
             self._write_pending_runs(None)
+
+    def record_failed(self, summary: RunSummary) -> None:
+        """Record a run a storage failure stopped, as far as the disk lets; never raises. What cannot be
+        written now is written by the next run (the staged record), or that run closes the `running` row."""
+        try:
+            self.record(summary)
+        except JobtoneError as exc:
+            log.error("the run's record could not be written either: %s", exc)
 
     def mark_running(self, summary: RunSummary) -> None:
         """A `running` row, so a run that is killed still shows in `jobtone runs` (replaced at the end)."""
@@ -179,21 +196,17 @@ def scrape(config: Config, boards: Iterable[Board], *, command: str = "scrape",
     loader.mark_running(RunSummary(run_id, command, started, started, ()))
     fingerprints = loader.stored_fingerprints()
     client = polite_client(config, boards)
-    outcomes = []
+    outcomes: list[BoardOutcome] = []
     try:
         with ThreadPoolExecutor(max_workers=max(1, min(workers, len(boards)))) as pool:
             waiting = {pool.submit(fetch_board, client, config, board, staging, started, run_id, fingerprints)
                        for board in boards}
-            while waiting:
-                # Load every board fetched meanwhile in one opening of the database.
-                done, waiting = wait(waiting, return_when=FIRST_COMPLETED)
-                results = [future.result() for future in done]
-                batches = [batch for _, batch in results if batch is not None]
-                stats = iter(loader.load_many(batches))
-                for outcome, batch in results:
-                    outcome = outcome if batch is None else _with_stats(outcome, next(stats))
-                    outcomes.append(outcome)
-                    on_done(outcome)
+            try:
+                _load_as_fetched(waiting, loader, outcomes, on_done)
+            except StorageError as exc:  # the disk, not a board: every other board would fail the same way
+                pool.shutdown(wait=False, cancel_futures=True)
+                loader.record_failed(RunSummary(run_id, command, started, now(), tuple(outcomes), error=str(exc)))
+                raise
     finally:
         client.close()
     if loader.locked_by:  # one last wait for the lock before giving up until the next run
@@ -202,6 +215,20 @@ def scrape(config: Config, boards: Iterable[Board], *, command: str = "scrape",
     summary = RunSummary(run_id, command, started, now(), tuple(outcomes), loader.locked_by)
     loader.record(summary)
     return summary
+
+
+def _load_as_fetched(waiting: set[Future[tuple[BoardOutcome, Batch | None]]], loader: Loader,
+                     outcomes: list[BoardOutcome], on_done: Callable[[BoardOutcome], None]) -> None:
+    """As boards are fetched, load each round of them in one opening of the database."""
+    while waiting:
+        done, waiting = wait(waiting, return_when=FIRST_COMPLETED)
+        results = [future.result() for future in done]
+        batches = [batch for _, batch in results if batch is not None]
+        stats = iter(loader.load_many(batches))
+        for outcome, batch in results:
+            outcome = outcome if batch is None else _with_stats(outcome, next(stats))
+            outcomes.append(outcome)
+            on_done(outcome)
 
 
 def polite_client(config: Config, boards: Iterable[Board]) -> Client:
@@ -216,8 +243,9 @@ def polite_client(config: Config, boards: Iterable[Board]) -> Client:
 
 def fetch_board(client: Client, config: Config, board: Board, staging: Staging, seen_at: datetime,
                 run_id: str, fingerprints: StoredFingerprints) -> tuple[BoardOutcome, Batch | None]:
-    """Fetch one board within `[http] board_seconds` and stage its postings; any failure becomes a recorded
-    outcome, never an exception. Records that could not be read are skipped and counted."""
+    """Fetch one board within `[http] board_seconds` and stage its postings; any failure of the board becomes
+    a recorded outcome, never an exception (StorageError, the disk failing, stops the run). Records that
+    could not be read are skipped and counted."""
     source = get_source(board.ats)
     started = utcnow()
     ctx = FetchContext(client.with_deadline(config.http.board_seconds), config.api_root(board.ats), seen_at, config.api,
@@ -228,6 +256,8 @@ def fetch_board(client: Client, config: Config, board: Board, staging: Staging, 
         batch, n = staging.stage(collect(source, ctx, board, skipped), source=board.ats, board=board.token,
                                  seen_at=seen_at, complete=bool(getattr(source, "COMPLETE", False)), run_id=run_id,
                                  finish=lambda batch: not_whole(batch, len(skipped)))
+    except StorageError:
+        raise
     except Exception as exc:
         return failed(base, exc), None
     staged = replace(base, ended_at=utcnow(), status="staged", fetched=n, batch=batch.postings_file)
@@ -275,7 +305,7 @@ def run_record(summary: RunSummary) -> dict[str, Any]:
     run = {"run_id": summary.run_id, "command": summary.command, "started_at": summary.started_at,
            "ended_at": summary.ended_at, "status": summary.status, "fetched": summary.total("fetched"),
            "new": summary.total("new"), "updated": summary.total("updated"), "removed": summary.total("removed"),
-           "failures": summary.failures, "error": f"database locked by {summary.locked_by}" if summary.locked_by else "",
+           "failures": summary.failures, "error": summary.error or (f"database locked by {summary.locked_by}" if summary.locked_by else ""),
            "pid": os.getpid()}
     boards = [{"run_id": summary.run_id, **asdict(o), "batch": o.batch or None} for o in summary.outcomes]
     return {"run_id": summary.run_id, "run": run, "boards": boards}

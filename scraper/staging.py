@@ -20,6 +20,7 @@ from itertools import count
 from pathlib import Path
 from typing import Any
 
+from scraper.errors import StorageError
 from scraper.posting import Posting
 from scraper.store import write_jsonl
 
@@ -55,18 +56,28 @@ class Staging:
         returns it and its number of postings. If `postings` raises, nothing is left behind. `finish` amends
         the batch once every posting is written, before it is described: what a fetch learns only at the end
         (records skipped, so not the whole listing) is in the staged file too."""
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self._make_dir()
         stem = f"{seen_at:%Y%m%dT%H%M%S%f}-{os.getpid()}-{next(_seq):04d}-{_safe(source)}-{_safe(board)}"
         batch = Batch(source, board, seen_at, complete, run_id, stem + ".jsonl")
         try:
             n = write_jsonl(postings, self.dir / (stem + ".jsonl.tmp"))
-        except BaseException:
+            os.replace(self.dir / (stem + ".jsonl.tmp"), self.dir / batch.postings_file)
+            batch = finish(batch)
+            _write_atomic(self.dir / (stem + ".json"), json.dumps(batch.meta()))
+        except BaseException as exc:
             (self.dir / (stem + ".jsonl.tmp")).unlink(missing_ok=True)
+            if (disk := _disk_failure(self.dir, exc)) is not None:
+                raise disk from exc
             raise
-        os.replace(self.dir / (stem + ".jsonl.tmp"), self.dir / batch.postings_file)
-        batch = finish(batch)
-        _write_atomic(self.dir / (stem + ".json"), json.dumps(batch.meta()))
         return batch, n
+
+    def _make_dir(self) -> None:
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+        except FileExistsError as exc:
+            raise StorageError(str(self.dir), "a file is in the way of the staging folder") from exc
+        except OSError as exc:
+            raise (_disk_failure(self.dir, exc) or exc) from exc
 
     def pending(self) -> list[Batch]:
         """Complete batches not loaded yet, oldest first."""
@@ -104,13 +115,24 @@ class Staging:
 
     def stage_run(self, record: dict[str, Any]) -> None:
         """Keep a run's record (runs + board_runs rows) for the next run to write, when the database is locked."""
-        self.dir.mkdir(parents=True, exist_ok=True)
-        _write_atomic(self.dir / f"run-{record['run_id']}.runjson", json.dumps(record, default=str))
+        self._make_dir()
+        try:
+            _write_atomic(self.dir / f"run-{record['run_id']}.runjson", json.dumps(record, default=str))
+        except OSError as exc:
+            raise (_disk_failure(self.dir, exc) or exc) from exc
 
     def pending_runs(self) -> list[tuple[Path, dict[str, Any]]]:
         if not self.dir.is_dir():
             return []
         return [(p, json.loads(p.read_text(encoding="utf-8"))) for p in sorted(self.dir.glob("run-*.runjson"))]
+
+
+def _disk_failure(path: Path, exc: BaseException) -> StorageError | None:
+    """A file-system failure (disk full, read-only, permission: an OSError with an errno) as StorageError
+    naming the file or folder; None for anything else (a fetch failing while the batch streams in)."""
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return StorageError(str(exc.filename or path), exc.strerror or str(exc))
+    return None
 
 
 def _writer_pid(name: str) -> int | None:

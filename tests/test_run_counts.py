@@ -13,11 +13,10 @@ from datetime import datetime
 
 from e2e import board, holding_database, jobtone, query, write_config
 from replay import Reply, fixture_bytes
-from test_store import old_database
-
 from scraper import migrations, store
 from scraper.config import load_config
 from scraper.scrape import scrape
+from test_store import old_database
 
 LEVER = "/v0/postings/spotify"
 SPOTIFY = json.loads(fixture_bytes("lever/spotify.json"))
