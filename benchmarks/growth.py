@@ -20,7 +20,7 @@ from pathlib import Path
 from scraper import store
 from scraper.compact import compact, file_size
 from scraper.posting import Posting
-from scraper.scrape import write_run_record
+from scraper.run_records import write_run_record
 
 WORDS = ("we build flexible systems for a fast-paced team with empathy and discipline across the "
          "platform data customers engineering product growth remote hours benefits").split()

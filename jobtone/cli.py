@@ -10,7 +10,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from jobtone import commands
 from jobtone.context import Context
@@ -22,8 +22,24 @@ from scraper.runlock import RunInProgress
 log = logging.getLogger("jobtone")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+class UsageError(Exception):
+    """A command line argparse refused: `line` is the one line that explains it."""
+
+    def __init__(self, line: str) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (`jobtone COMMAND: error: ...` and where help is), not the
+    usage synopsis first; the command's subparsers are of this class too (argparse makes them of ours)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: error: {message} (see `{self.prog} --help`)")
+
+
+def build_parser() -> Parser:
+    parser = Parser(
         prog="jobtone",
         description="Track how employers talk in job postings: scrape public job boards into DuckDB "
                     "and chart supportive vs hard language over time.",
@@ -63,8 +79,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     """Parse arguments, run one command, and turn jobtone's errors into one clear line and an exit code."""
     try:
         args = build_parser().parse_args(argv)
-    except SystemExit as exc:  # argparse: --help, --version, usage errors
-        return int(exc.code or 0)  # argparse's own: 0, or 2 (ExitCode.USAGE)
+    except UsageError as exc:
+        print(exc.line, file=err or sys.stderr)
+        return ExitCode.USAGE
+    except SystemExit as exc:  # argparse: --help, --version
+        return int(exc.code or 0)
     ctx = Context(args.config, args.db, args.quiet, args.debug, out or sys.stdout, err or sys.stderr)
     setup_logging(ctx)
     try:
@@ -91,5 +110,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     except Exception as exc:  # a bug: one line by default, the traceback with --debug
         if ctx.debug:
             raise
+        if isinstance(exc, OSError) and exc.errno is not None:  # not a bug: the file system refused
+            print(f"jobtone: {exc.filename or 'a file'}: {exc.strerror}", file=ctx.err)  # (full, read-only, ...)
+            return ExitCode.PARTIAL
         print(f"jobtone: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", file=ctx.err)
         return ExitCode.INTERNAL

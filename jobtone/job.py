@@ -191,7 +191,7 @@ def report(config: Config, lexicon: LexiconSpec, include_boilerplate: bool, out_
     except DatabaseLocked as exc:
         log.warning("analysis skipped: %s; the next run catches up", exc)
         return [], ExitCode.LOCKED
-    except JobtoneError as exc:
+    except (JobtoneError, OSError) as exc:  # OSError: the output folder cannot be written
         log.error("analysis failed: %s", exc)
         return [], ExitCode.PARTIAL
     log.info("charts and report: %d files in %s (open %s)", len(written), out_dir, out_dir / "index.html")

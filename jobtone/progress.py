@@ -64,16 +64,24 @@ class ScrapeProgress:
         if outcome.failed:
             log.warning("%s:%s %s: %s", outcome.source, outcome.board, outcome.status, outcome.error)
         elif not self.interactive:
-            log.info("%s:%s %s: %d fetched, %d new, %d updated, %d removed", outcome.source, outcome.board,
-                     outcome.status, outcome.fetched, outcome.new, outcome.updated, outcome.removed)
+            log.info("%s:%s %s: %d fetched, %d new, %d updated, %d removed%s", outcome.source, outcome.board,
+                     outcome.status, outcome.fetched, outcome.new, outcome.updated, outcome.removed,
+                     oddities(outcome.skipped, outcome.implausible_dates))
 
     def end(self, summary: RunSummary | None) -> None:
         if self.bar:
             self.bar.close()
         if summary:
-            log.info("%s: %d boards, %d failed; %d postings fetched, %d new, %d updated, %d removed",
+            log.info("%s: %d boards, %d failed; %d postings fetched, %d new, %d updated, %d removed%s",
                      summary.status, len(summary.outcomes), summary.failures, summary.total("fetched"),
-                     summary.total("new"), summary.total("updated"), summary.total("removed"))
+                     summary.total("new"), summary.total("updated"), summary.total("removed"),
+                     oddities(summary.total("skipped"), summary.total("implausible_dates")))
+
+
+def oddities(skipped: int, implausible_dates: int) -> str:
+    """What a summary line adds about records skipped and dates stored as unknown ("" when none)."""
+    return (f", {skipped} records skipped" if skipped else "") + (
+        f", {implausible_dates} implausible dates stored as unknown" if implausible_dates else "")
 
 
 class BackfillProgress:

@@ -228,10 +228,12 @@ def _staging_and_loader(config: Config) -> tuple[Staging, Loader]:
 
 
 def _loaded(loader: Loader, batch: Batch, outcome: BoardOutcome) -> BoardOutcome:
+    outcome = replace(outcome, batch=batch.postings_file)
     stats = loader.load(batch)
     if stats is None:
-        return replace(outcome, ended_at=utcnow())  # stays "staged": loaded by the next run
-    return replace(outcome, ended_at=utcnow(), status="ok", new=stats.new, updated=stats.updated)
+        return replace(outcome, ended_at=utcnow())  # stays "staged": loaded (and counted) by the next run
+    return replace(outcome, ended_at=utcnow(), status="ok", new=stats.new, updated=stats.updated,
+                   implausible_dates=stats.implausible_dates)
 
 
 def _record(loader: Loader, summary: RunSummary) -> RunSummary:

@@ -5,31 +5,32 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 
 import duckdb
 
 from scraper import store
+from scraper.sql import transaction
 from scraper.staging import Batch, Staging
 
 log = logging.getLogger(__name__)
 
 
-def load_batches(con: duckdb.DuckDBPyConnection, staging: Staging, batches: Sequence[Batch]) -> list[store.LoadStats]:
+def load_batches(con: duckdb.DuckDBPyConnection, staging: Staging, batches: Sequence[Batch],
+                 on_loaded: Callable[[Batch, duckdb.DuckDBPyConnection, store.LoadStats], object] = lambda *a: None,
+                 ) -> list[store.LoadStats]:
     """Load staged batches in one transaction: all the batches seen at one time are read by one `read_json` and
     merged by one `store.merge_incoming` (a board's batches from two runs, in order). Per board, what the
-    merge does is counted first (`board_stats`), so each board's outcome says as much as a load of its own."""
+    merge does is counted first (`board_stats`), so each board's outcome says as much as a load of its own;
+    `on_loaded(batch, con, stats)` runs for each batch inside the transaction (its run's counts)."""
     if not batches:
         return []
-    con.begin()
-    try:
+    with transaction(con):  # a full disk is a StorageError naming the file
         stats = [s for group in _groups(batches) for s in _load_group(con, staging, group)]
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
+        for batch, batch_stats in zip(batches, stats, strict=True):
+            on_loaded(batch, con, batch_stats)
     return stats
 
 
@@ -70,10 +71,13 @@ def board_stats(con: duckdb.DuckDBPyConnection, seen_at: datetime,
     before it, in the same transaction (its triage and its removal rule, grouped by board)."""
     rows = con.execute("""
         SELECT i.source, i.board, count(*), count(*) FILTER (WHERE p.posting_id IS NULL),
-               count(*) FILTER (WHERE p.posting_id IS NOT NULL AND NOT i.seen_only AND i.content_hash <> p.content_hash)
+               count(*) FILTER (WHERE p.posting_id IS NOT NULL AND NOT i.seen_only AND i.content_hash <> p.content_hash),
+               count(*) FILTER (WHERE i.posted_at < $earliest OR i.posted_at > $latest)
         FROM (SELECT * FROM incoming QUALIFY row_number() OVER (PARTITION BY posting_id ORDER BY seen_only) = 1) i
-        LEFT JOIN postings p USING (posting_id) GROUP BY ALL""").fetchall()
-    stats = {(source, board): store.LoadStats(n, new, updated, n - new - updated) for source, board, n, new, updated in rows}
+        LEFT JOIN postings p USING (posting_id) GROUP BY ALL""",
+                       {"earliest": store.EARLIEST_POSTED, "latest": store.latest_plausible(seen_at)}).fetchall()
+    stats = {(source, board): store.LoadStats(n, new, updated, n - new - updated, implausible_dates=odd)
+             for source, board, n, new, updated, odd in rows}
     if complete:
         removed = con.execute("""
             SELECT p.source, p.board, count(*) FROM postings p

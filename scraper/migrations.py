@@ -38,6 +38,13 @@ _WORDS_AND_COMPRESSION = f"""
         FROM postings;"""
 
 
+_RUN_COUNTS = """
+    ALTER TABLE board_runs ADD COLUMN skipped BIGINT;
+    ALTER TABLE board_runs ADD COLUMN implausible_dates BIGINT;
+    ALTER TABLE board_runs ADD COLUMN batch VARCHAR;
+    ALTER TABLE runs ADD COLUMN pid INTEGER;"""
+
+
 def _sql(sql: str) -> Step:
     return lambda con: con.execute(sql)
 
@@ -48,6 +55,7 @@ MIGRATIONS: list[tuple[str, Step]] = [
     ("analysis tables (created by the analysis package since: analysis/schema.sql)", _sql("SELECT 1")),
     ("postings: word counts; text uncompressed for the analysis scans; raw zstd", _sql(_WORDS_AND_COMPRESSION)),
     ("posting lines hashed when postings are stored", lambda con: hash_lines(con, "postings")),
+    ("board_runs: records skipped, implausible dates, the batch loaded; runs: the process", _sql(_RUN_COUNTS)),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

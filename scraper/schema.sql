@@ -42,10 +42,11 @@ CREATE TABLE runs (                  -- one row per scrape, backfill or run
     command    VARCHAR,
     started_at TIMESTAMP NOT NULL,
     ended_at   TIMESTAMP,
-    status     VARCHAR,              -- ok | partial | failed | locked
-    fetched    BIGINT, new BIGINT, updated BIGINT, removed BIGINT,
+    status     VARCHAR,              -- ok | partial | failed | locked | running | interrupted
+    fetched    BIGINT, new BIGINT, updated BIGINT, removed BIGINT,  -- as its board_runs add up
     failures   INTEGER,
-    error      VARCHAR
+    error      VARCHAR,
+    pid        INTEGER               -- the process that ran it: a `running` run whose process is gone was killed
 );
 
 CREATE TABLE board_runs (            -- what happened to each board in a run
@@ -58,7 +59,10 @@ CREATE TABLE board_runs (            -- what happened to each board in a run
     status     VARCHAR,              -- ok | not_found | failed | staged
     fetched    BIGINT, new BIGINT, updated BIGINT, removed BIGINT,
     url        VARCHAR,
-    error      VARCHAR
+    error      VARCHAR,              -- why it failed; or the records skipped, with their ids and why
+    skipped    BIGINT,               -- records that could not be read (the board's others were stored)
+    implausible_dates BIGINT,        -- posting dates stored as unknown (before 1995 or over a year ahead)
+    batch      VARCHAR               -- the staged batch its postings were loaded from: counted once, when loaded
 );
 
 CREATE VIEW posting_texts AS         -- the postings as the analysis and ad hoc queries read them

@@ -10,6 +10,7 @@ main thread loads every board finished meanwhile in one transaction (every FLUSH
 from __future__ import annotations
 
 import logging
+import os
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -19,15 +20,14 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import duckdb
-
 from scraper import discovery_store, store
 from scraper.batch_load import load_batches
 from scraper.config import Config
 from scraper.dates import utcnow
-from scraper.errors import DatabaseLocked, FetchError, JobtoneError, NotFound
+from scraper.errors import DatabaseLocked, FetchError, JobtoneError, NotFound, StorageError
 from scraper.host_turns import HostTurns, in_turn
 from scraper.http import Client
+from scraper.run_records import close_abandoned, count_loaded, write_run_record
 from scraper.sources import Board, FetchContext, collect, get_source
 from scraper.sources.base import Skipped
 from scraper.staging import Batch, Staging
@@ -57,6 +57,8 @@ class BoardOutcome:
     url: str = ""
     error: str = ""  # why it failed; or, for a board that did not, the records skipped and why
     skipped: int = 0  # records that could not be read (the board's other postings are stored)
+    implausible_dates: int = 0  # posting dates stored as unknown (scraper/store.py EARLIEST_POSTED, MAX_DAYS_AHEAD)
+    batch: str = ""  # the staged batch of its postings (its file name), once staged
 
     @property
     def failed(self) -> bool:
@@ -73,6 +75,7 @@ class RunSummary:
     locked_by: str = ""
     left: int = 0  # boards not started before the run's deadline: they go first next run
     write_seconds: float = 0.0  # spent loading postings into the database
+    error: str = ""  # what stopped the whole run (the disk or the database file failing), if anything
 
     @property
     def failures(self) -> int:
@@ -80,6 +83,8 @@ class RunSummary:
 
     @property
     def status(self) -> str:
+        if self.error:
+            return "failed"
         if self.locked_by:
             return "locked"
         if not self.failures:
@@ -114,7 +119,7 @@ class Loader:
         began = time.perf_counter()
         try:
             with store.opened(self.db_path, wait=self.wait if wait is None else wait) as con:
-                loaded: list[store.LoadStats | None] = list(load_batches(con, self.staging, batches))
+                loaded: list[store.LoadStats | None] = list(load_batches(con, self.staging, batches, count_loaded))
                 discovery_store.record_visits(con, [(o.source, o.board, o.started_at) for o in visits])
             self.write_seconds += time.perf_counter() - began
         except DatabaseLocked as exc:
@@ -133,19 +138,37 @@ class Loader:
         except DatabaseLocked:
             return {}
 
-    def flush(self, wait: float | None = None) -> store.LoadStats:
-        """Load every pending batch and run record, oldest first (earlier runs' leftovers included)."""
+    def flush(self, wait: float | None = None) -> dict[str, store.LoadStats]:
+        """Write every pending run record, then load every pending batch, oldest first (earlier runs'
+        leftovers included: each is counted against the run that fetched it), then close the runs whose
+        process died; returns the stats of each batch loaded, by its file name."""
         self.locked_by = ""
-        loaded = self.load_many(self.staging.pending(), wait)
+        self._write_pending_runs(wait)
+        batches = self.staging.pending() if not self.locked_by else []
+        loaded = self.load_many(batches, wait)
         if not self.locked_by:
-            self._write_pending_runs(wait)
-        return sum((stats for stats in loaded if stats is not None), store.LoadStats())
+            self._close_abandoned_runs()
+        return {batch.postings_file: stats for batch, stats in zip(batches, loaded, strict=True) if stats is not None}
 
     def record(self, summary: RunSummary) -> None:
         """Write the run and its board outcomes; staged for the next run when the database is locked."""
-        self.staging.stage_run(run_record(summary))
+        record = run_record(summary)
+        try:
+            self.staging.stage_run(record)
+        except StorageError:  # the staging folder cannot be written: the database may still be
+            with store.opened(self.db_path, wait=self.wait) as con:
+                write_run_record(con, record)
+            return
         if not self.locked_by:
             self._write_pending_runs(None)
+
+    def record_failed(self, summary: RunSummary) -> None:
+        """Record a run a storage failure stopped, as far as the disk lets; never raises. What cannot be
+        written now is written by the next run (the staged record), or that run closes the `running` row."""
+        try:
+            self.record(summary)
+        except JobtoneError as exc:
+            log.error("the run's record could not be written either: %s", exc)
 
     def mark_running(self, summary: RunSummary) -> None:
         """A `running` row, so a run that is killed still shows in `jobtone runs` (replaced at the end)."""
@@ -164,6 +187,13 @@ class Loader:
                 return store.known_fingerprints(con)
         except DatabaseLocked:
             return {}
+
+    def _close_abandoned_runs(self) -> None:
+        try:
+            with store.opened(self.db_path, wait=0) as con:
+                close_abandoned(con)
+        except DatabaseLocked:
+            pass  # the next run closes them
 
     def _write_pending_runs(self, wait: float | None) -> None:
         for path, record in self.staging.pending_runs():
@@ -204,13 +234,19 @@ def scrape(config: Config, boards: Iterable[Board], *, command: str = "scrape",
 
     try:
         with ThreadPoolExecutor(max_workers=workers or turns.workers()) as pool:
-            _drive(pool, turns, fetch, finished, lambda: until is not None and now() >= until)
+            try:
+                _drive(pool, turns, fetch, finished, lambda: until is not None and now() >= until)
+            except StorageError as exc:  # the disk, not a board: every other board would fail the same way
+                pool.shutdown(wait=False, cancel_futures=True)
+                loader.record_failed(RunSummary(run_id, command, started, now(), tuple(outcomes), error=str(exc)))
+                raise
     finally:
         client.close()
     if turns.left():
         log.warning("time budget reached: %d board(s) not started, they go first next run", turns.left())
-    if loader.locked_by:
-        loader.flush()  # one last wait for the lock before giving up until the next run
+    if loader.locked_by:  # one last wait for the lock before giving up until the next run
+        loaded = loader.flush()
+        outcomes = [_with_stats(o, loaded[o.batch]) if o.batch in loaded else o for o in outcomes]
     summary = RunSummary(run_id, command, started, now(), tuple(outcomes), loader.locked_by, turns.left(),
                          loader.write_seconds)
     loader.record(summary)
@@ -266,8 +302,9 @@ def polite_client(config: Config, boards: Iterable[Board]) -> Client:
 
 def fetch_board(client: Client, config: Config, board: Board, staging: Staging, seen_at: datetime,
                 run_id: str, fingerprints: StoredFingerprints) -> tuple[BoardOutcome, Batch | None]:
-    """Fetch one board within `[http] board_seconds` and stage its postings; any failure becomes a recorded
-    outcome, never an exception. Records that could not be read are skipped and counted."""
+    """Fetch one board within `[http] board_seconds` and stage its postings; any failure of the board becomes
+    a recorded outcome, never an exception (StorageError, the disk failing, stops the run). Records that
+    could not be read are skipped and counted."""
     source = get_source(board.ats)
     started = utcnow()
     ctx = FetchContext(client.with_deadline(config.http.board_seconds), config.api_root(board.ats), seen_at, config.api,
@@ -276,12 +313,20 @@ def fetch_board(client: Client, config: Config, board: Board, staging: Staging, 
     skipped: list[Skipped] = []
     try:
         batch, n = staging.stage(collect(source, ctx, board, skipped), source=board.ats, board=board.token,
-                                 seen_at=seen_at, complete=bool(getattr(source, "COMPLETE", False)), run_id=run_id)
+                                 seen_at=seen_at, complete=bool(getattr(source, "COMPLETE", False)), run_id=run_id,
+                                 finish=lambda batch: not_whole(batch, len(skipped)))
+    except StorageError:
+        raise
     except Exception as exc:
         return failed(base, exc), None
-    if skipped:  # the listing is not whole: nothing is marked removed from it this time
-        batch = replace(batch, complete=False)
-    return with_skipped(replace(base, ended_at=utcnow(), status="staged", fetched=n), skipped), batch
+    staged = replace(base, ended_at=utcnow(), status="staged", fetched=n, batch=batch.postings_file)
+    return with_skipped(staged, skipped), batch
+
+
+def not_whole(batch: Batch, skipped: int) -> Batch:
+    """A batch with records skipped is not the board's whole listing: nothing is marked removed from it
+    this time (said in its staged file too, for a batch loaded by a later run)."""
+    return replace(batch, complete=batch.complete and not skipped, skipped=skipped)
 
 
 def failed(base: BoardOutcome, exc: Exception, what: str = "board") -> BoardOutcome:
@@ -310,7 +355,8 @@ def with_skipped(outcome: BoardOutcome, skipped: Sequence[Skipped]) -> BoardOutc
 def _with_stats(outcome: BoardOutcome, stats: store.LoadStats | None) -> BoardOutcome:
     if stats is None:
         return outcome  # stays "staged": loaded by the next run
-    return replace(outcome, status="ok", new=stats.new, updated=stats.updated, removed=stats.removed)
+    return replace(outcome, status="ok", new=stats.new, updated=stats.updated, removed=stats.removed,
+                   implausible_dates=stats.implausible_dates)
 
 
 def run_record(summary: RunSummary) -> dict[str, Any]:
@@ -318,29 +364,17 @@ def run_record(summary: RunSummary) -> dict[str, Any]:
     run = {"run_id": summary.run_id, "command": summary.command, "started_at": summary.started_at,
            "ended_at": summary.ended_at, "status": summary.status, "fetched": summary.total("fetched"),
            "new": summary.total("new"), "updated": summary.total("updated"), "removed": summary.total("removed"),
-           "failures": summary.failures, "error": run_error(summary)}
-    # board_runs has no `skipped` column (yet): the count and ids are in `error`
-    boards = [{"run_id": summary.run_id, **{k: v for k, v in asdict(o).items() if k != "skipped"}} for o in summary.outcomes]
+           "failures": summary.failures, "error": run_error(summary), "pid": os.getpid()}
+    boards = [{"run_id": summary.run_id, **asdict(o), "batch": o.batch or None} for o in summary.outcomes]
     return {"run_id": summary.run_id, "run": run, "boards": boards}
 
 
 def run_error(summary: RunSummary) -> str:
-    """The run's note for `jobtone runs`: who held the database, and the boards the time budget left."""
-    notes = [f"database locked by {summary.locked_by}"] if summary.locked_by else []
+    """The run's note for `jobtone runs`: what stopped it, who held the database, the boards the time budget left."""
+    notes = [summary.error] if summary.error else []
+    if summary.locked_by:
+        notes.append(f"database locked by {summary.locked_by}")
     if summary.left:
         notes.append(f"time budget reached: {summary.left} board(s) left for the next run")
     return "; ".join(notes)
 
-
-def write_run_record(con: duckdb.DuckDBPyConnection, record: dict[str, Any]) -> None:
-    """Insert one run's rows (a handful: executemany is fine at this size)."""
-    run, boards = record["run"], record["boards"]
-    con.execute("DELETE FROM runs WHERE run_id = ?", [run["run_id"]])
-    con.execute("DELETE FROM board_runs WHERE run_id = ?", [run["run_id"]])
-    con.execute(f"INSERT INTO runs BY NAME SELECT {', '.join(f'${k} AS {k}' for k in run)}", run)
-    if boards:
-        columns = list(boards[0])
-        con.executemany(f"INSERT INTO board_runs ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
-                        [[b[c] for c in columns] for b in boards])
-        # the run's boards were visited, even when the database was locked while they were fetched
-        discovery_store.record_visits(con, [(b["source"], b["board"], b["started_at"]) for b in boards])

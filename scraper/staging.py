@@ -13,13 +13,14 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from itertools import count
 from pathlib import Path
 from typing import Any
 
+from scraper.errors import StorageError
 from scraper.posting import Posting
 from scraper.store import write_jsonl
 
@@ -34,9 +35,15 @@ class Batch:
     complete: bool
     run_id: str
     postings_file: str  # file name, in the staging directory
+    skipped: int = 0  # records of the board that could not be read (so the batch is not its whole listing)
 
     def meta(self) -> dict[str, Any]:
         return {**asdict(self), "seen_at": self.seen_at.isoformat()}
+
+    @property
+    def pid(self) -> int | None:
+        """The process that staged it (its id is in the file name)."""
+        return _writer_pid(self.postings_file)
 
 
 class Staging:
@@ -44,20 +51,33 @@ class Staging:
         self.dir = Path(db_path).with_name(Path(db_path).name + ".staging")
 
     def stage(self, postings: Iterable[Posting], *, source: str, board: str, seen_at: datetime,
-              complete: bool, run_id: str) -> tuple[Batch, int]:
+              complete: bool, run_id: str, finish: Callable[[Batch], Batch] = lambda batch: batch) -> tuple[Batch, int]:
         """Write a batch as `postings` arrive (a board's fetch streams through here, never whole in memory);
-        returns it and its number of postings. If `postings` raises, nothing is left behind."""
-        self.dir.mkdir(parents=True, exist_ok=True)
+        returns it and its number of postings. If `postings` raises, nothing is left behind. `finish` amends
+        the batch once every posting is written, before it is described: what a fetch learns only at the end
+        (records skipped, so not the whole listing) is in the staged file too."""
+        self._make_dir()
         stem = f"{seen_at:%Y%m%dT%H%M%S%f}-{os.getpid()}-{next(_seq):04d}-{_safe(source)}-{_safe(board)}"
         batch = Batch(source, board, seen_at, complete, run_id, stem + ".jsonl")
         try:
             n = write_jsonl(postings, self.dir / (stem + ".jsonl.tmp"))
-        except BaseException:
+            os.replace(self.dir / (stem + ".jsonl.tmp"), self.dir / batch.postings_file)
+            batch = finish(batch)
+            _write_atomic(self.dir / (stem + ".json"), json.dumps(batch.meta()))
+        except BaseException as exc:
             (self.dir / (stem + ".jsonl.tmp")).unlink(missing_ok=True)
+            if (disk := _disk_failure(self.dir, exc)) is not None:
+                raise disk from exc
             raise
-        os.replace(self.dir / (stem + ".jsonl.tmp"), self.dir / batch.postings_file)
-        _write_atomic(self.dir / (stem + ".json"), json.dumps(batch.meta()))
         return batch, n
+
+    def _make_dir(self) -> None:
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+        except FileExistsError as exc:
+            raise StorageError(str(self.dir), "a file is in the way of the staging folder") from exc
+        except OSError as exc:
+            raise (_disk_failure(self.dir, exc) or exc) from exc
 
     def pending(self) -> list[Batch]:
         """Complete batches not loaded yet, oldest first."""
@@ -95,8 +115,11 @@ class Staging:
 
     def stage_run(self, record: dict[str, Any]) -> None:
         """Keep a run's record (runs + board_runs rows) for the next run to write, when the database is locked."""
-        self.dir.mkdir(parents=True, exist_ok=True)
-        _write_atomic(self.dir / f"run-{record['run_id']}.runjson", json.dumps(record, default=str))
+        self._make_dir()
+        try:
+            _write_atomic(self.dir / f"run-{record['run_id']}.runjson", json.dumps(record, default=str))
+        except OSError as exc:
+            raise (_disk_failure(self.dir, exc) or exc) from exc
 
     def pending_runs(self) -> list[tuple[Path, dict[str, Any]]]:
         if not self.dir.is_dir():
@@ -104,13 +127,31 @@ class Staging:
         return [(p, json.loads(p.read_text(encoding="utf-8"))) for p in sorted(self.dir.glob("run-*.runjson"))]
 
 
+def _disk_failure(path: Path, exc: BaseException) -> StorageError | None:
+    """A file-system failure (disk full, read-only, permission: an OSError with an errno) as StorageError
+    naming the file or folder; None for anything else (a fetch failing while the batch streams in)."""
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return StorageError(str(exc.filename or path), exc.strerror or str(exc))
+    return None
+
+
+def _writer_pid(name: str) -> int | None:
+    found = re.match(r"\d{8}T\d+-(\d+)-", name)
+    return int(found.group(1)) if found else None
+
+
 def _writer_gone(name: str) -> bool:
     """Whether the process that staged this file (`<time>-<pid>-...`) no longer runs; False if unknown."""
-    found = re.match(r"\d{8}T\d+-(\d+)-", name)
-    if not found or int(found.group(1)) == os.getpid():
+    pid = _writer_pid(name)
+    return pid is not None and process_gone(pid)
+
+
+def process_gone(pid: int) -> bool:
+    """Whether process `pid` no longer runs on this machine (never true of this process)."""
+    if pid == os.getpid():
         return False
     try:
-        os.kill(int(found.group(1)), 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return True
     except OSError:  # it exists, owned by someone else

@@ -17,7 +17,7 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
@@ -201,15 +201,19 @@ def load_postings(con: duckdb.DuckDBPyConnection, postings: Iterable[Posting], s
 
 
 def load_jsonl(con: duckdb.DuckDBPyConnection, path: Path, seen_at: datetime,
-               complete: Sequence[tuple[str, str]] = ()) -> LoadStats:
-    """Bulk-load a staged JSON-lines file (see `write_jsonl`) in one transaction."""
+               complete: Sequence[tuple[str, str]] = (),
+               on_loaded: Callable[[duckdb.DuckDBPyConnection, LoadStats], object] = lambda con, stats: None) -> LoadStats:
+    """Bulk-load a staged JSON-lines file (see `write_jsonl`) in one transaction; `on_loaded` runs in it
+    (a run counts what it loaded there: the postings and their count are committed together or not at all)."""
     columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in INCOMING_COLUMNS.items()) + "}"
     with transaction(con), temp_tables(con, "incoming"):
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE incoming AS
             SELECT * FROM read_json({sql_string(str(path))}, format = 'newline_delimited',
                                     columns = {columns}, maximum_object_size = 268435456)""")
-        return merge_incoming(con, seen_at, complete)
+        stats = merge_incoming(con, seen_at, complete)
+        on_loaded(con, stats)
+        return stats
 
 
 def merge_incoming(con: duckdb.DuckDBPyConnection, seen_at: datetime,

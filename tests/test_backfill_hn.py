@@ -121,7 +121,7 @@ def test_killed_backfill_resumes_without_duplicates_or_gaps(tmp_path, server):
     assert query(killed_db, "SELECT count(DISTINCT posting_id) FROM postings") == [(320,)]
 
 
-def test_bad_month_is_a_usage_error(tmp_path, server, capsys):
+def test_bad_month_is_a_usage_error(tmp_path, server):
     config = write_config(tmp_path, server.url)
-    code, _, _ = jobtone("--config", str(config), "backfill", "hn", "--since", "2024-1")
-    assert code == 2 and "expected YYYY-MM, got '2024-1'" in capsys.readouterr().err  # argparse writes to sys.stderr
+    code, _, err = jobtone("--config", str(config), "backfill", "hn", "--since", "2024-1")
+    assert code == 2 and "expected YYYY-MM, got '2024-1'" in err

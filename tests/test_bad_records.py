@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from e2e import board, query, write_config
+from e2e import board, holding_database, query, write_config
 from replay import Reply, fixture_bytes
 from scraper.config import config_from_dict, load_config
 from scraper.errors import ParseError
@@ -51,6 +51,24 @@ def test_a_skipped_record_does_not_mark_the_board_s_postings_removed(tmp_path, s
     [outcome] = scrape(config, config.boards).outcomes
     assert (outcome.status, outcome.skipped, outcome.removed) == ("ok", 1, 0)
     assert query(tmp_path / "jobtone.duckdb", "SELECT count(*) FROM postings WHERE removed_at IS NULL") == [(4,)]
+
+
+def test_a_batch_with_skipped_records_staged_while_locked_does_not_mark_them_removed_later(tmp_path, server):
+    server.route(LEVER, Reply.json(SPOTIFY))
+    config = load_config(write_config(tmp_path, server.url, board("lever", "spotify", "Spotify"), lock_wait=0.1))
+    db = tmp_path / "jobtone.duckdb"
+    scrape(config, config.boards)
+    broken = [dict(job) for job in SPOTIFY]
+    broken[2]["lists"] = 5
+    server.route(LEVER, Reply.json(broken))
+    with holding_database(db):  # the batch stays staged: the run that loads it knows only its staged file
+        summary = scrape(config, config.boards)
+    assert summary.locked_by and summary.outcomes[0].status == "staged"
+    [staged] = Staging(db).pending()
+    assert (staged.complete, staged.skipped) == (False, 1)
+    scrape(config, [])  # the next run loads what was staged
+    assert not Staging(db).pending()
+    assert query(db, "SELECT count(*) FROM postings WHERE removed_at IS NULL") == [(4,)]
 
 
 def test_a_board_dripping_under_the_read_timeout_ends_at_its_deadline(tmp_path, server):

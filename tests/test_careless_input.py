@@ -39,7 +39,7 @@ def db(template, tmp_path):
     return copy
 
 
-# (arguments, the one line that explains it) — argparse prints its usage first, then this line
+# (arguments, the one line that explains it) — then where the command's help is, on the same line
 USAGE_ERRORS = [
     (["sql", ""], "jobtone sql: error: argument query: must not be empty"),
     (["kwic", "flexible", "--limit", "-1"], "jobtone kwic: error: argument --limit: expected a whole number of 1 or more, got '-1'"),
@@ -58,11 +58,36 @@ USAGE_ERRORS = [
 @pytest.mark.parametrize("args, line", USAGE_ERRORS, ids=[" ".join(a) for a, _ in USAGE_ERRORS])
 def test_bad_command_line_values_are_usage_errors(db, tmp_path, args, line, capsys):
     before = db.read_bytes()
-    code, out, _ = jobtone("--db", str(db), *args)
-    err = capsys.readouterr().err  # argparse writes to sys.stderr
+    code, out, err = jobtone("--db", str(db), *args)
     assert code == 2, err
-    assert out == "" and err.splitlines()[-1] == line
+    command = line.split(":")[0]
+    assert out == "" and err.splitlines() == [f"{line} (see `{command} --help`)"]  # one line, no usage synopsis
+    assert capsys.readouterr().err == ""
     assert db.read_bytes() == before and not (tmp_path / "reports").exists()
+
+
+PARSER_ERRORS = [
+    ([], "jobtone: error: the following arguments are required: COMMAND (see `jobtone --help`)"),
+    (["nosuch"], "jobtone: error: argument COMMAND: invalid choice: 'nosuch'"),
+    (["runs", "--bogus"], "jobtone: error: unrecognized arguments: --bogus (see `jobtone --help`)"),
+    (["runs", "--format", "xml"], "jobtone runs: error: argument --format: invalid choice: 'xml'"),
+    (["kwic"], "jobtone kwic: error: the following arguments are required: TERM (see `jobtone kwic --help`)"),
+]
+
+
+@pytest.mark.parametrize("args, start", PARSER_ERRORS, ids=[" ".join(a) or "(none)" for a, _ in PARSER_ERRORS])
+def test_argparse_errors_are_one_line_naming_the_help(args, start, capsys):
+    code, out, err = jobtone(*args)
+    assert code == 2 and out == ""
+    [line] = err.splitlines()
+    assert line.startswith(start) and line.endswith("--help`)")
+    assert capsys.readouterr().err == ""  # nothing of argparse's own usage lines on the real stderr
+
+
+def test_help_is_still_argparse_s_whole_help(capsys):
+    assert jobtone("runs", "--help")[0] == 0
+    help_text = capsys.readouterr().out
+    assert help_text.startswith("usage: jobtone runs [-h] [--limit LIMIT]") and "--format" in help_text
 
 
 def test_trends_since_after_until_is_a_usage_error(db):

@@ -159,7 +159,7 @@ def test_a_locked_database_during_a_batched_load_keeps_every_batch_staged(tmp_pa
         assert loader.locked_by and len(staging.pending()) == 3
     finally:
         release(holder)
-    assert loader.flush().new == 8 and staging.pending() == []
+    assert sum(loader.flush().values(), store.LoadStats()).new == 8 and staging.pending() == []
     assert query(db, "SELECT count(*) FROM postings") == [(8,)]
 
 

@@ -137,10 +137,10 @@ def test_json_never_holds_nan_or_infinity(db):
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\n\t"])
-def test_an_empty_query_is_a_usage_error(db, text, capsys):
-    code, out, _ = jobtone("--db", str(db), "sql", text)
+def test_an_empty_query_is_a_usage_error(db, text):
+    code, out, err = jobtone("--db", str(db), "sql", text)
     assert code == 2 and out == ""
-    assert capsys.readouterr().err.splitlines()[-1] == "jobtone sql: error: argument query: must not be empty"
+    assert err.splitlines() == ["jobtone sql: error: argument query: must not be empty (see `jobtone sql --help`)"]
 
 
 @pytest.mark.parametrize("text", ["-- only a comment", ";", "/* nothing */ ;"])
@@ -151,10 +151,10 @@ def test_a_query_without_a_statement_is_a_usage_error(db, text):
 
 
 @pytest.mark.parametrize("option", [["--timeout", "-1"], ["--timeout", "nan"], ["--wait", "inf"], ["--wait", "x"]])
-def test_bad_numbers_are_usage_errors(db, option, capsys):
-    code, _, _ = jobtone("--db", str(db), "sql", *option, "SELECT 1")
+def test_bad_numbers_are_usage_errors(db, option):
+    code, _, err = jobtone("--db", str(db), "sql", *option, "SELECT 1")
     assert code == 2
-    assert f"argument {option[0]}:" in capsys.readouterr().err.splitlines()[-1]
+    assert f"argument {option[0]}:" in err.splitlines()[-1]
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to see when the query runs")

@@ -43,7 +43,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         result = import_file(con, spec, ctx.now())
     stats = result.stats
     print(f"{args.file}: {result.rows} rows; {stats.new} new, {stats.updated} updated, {stats.unchanged} unchanged, "
-          f"{result.bad_count} bad", file=ctx.err)
+          f"{result.bad_count} bad, {stats.implausible_dates} implausible dates (before "
+          f"{store.EARLIEST_POSTED:%Y} or over a year ahead: stored as unknown)", file=ctx.err)
     for where, reason in result.bad:
         print(f"  {where}: {reason}", file=ctx.err)
     if result.bad_count > len(result.bad):

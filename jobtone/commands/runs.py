@@ -23,8 +23,12 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         cursor = con.execute("""
             SELECT run_id, command, strftime(started_at, '%Y-%m-%d %H:%M:%S') AS started_utc,
                    round(epoch(ended_at - started_at), 1) AS seconds, status,
-                   fetched, new, updated, removed, failures
-            FROM runs ORDER BY started_at DESC LIMIT ?""", [args.limit])
+                   fetched, new, updated, removed, coalesce(b.skipped, 0) AS skipped,
+                   coalesce(b.implausible_dates, 0) AS implausible_dates, failures
+            FROM runs LEFT JOIN (SELECT run_id, sum(skipped)::BIGINT AS skipped,
+                                        sum(implausible_dates)::BIGINT AS implausible_dates
+                                 FROM board_runs GROUP BY run_id) b USING (run_id)
+            ORDER BY started_at DESC LIMIT ?""", [args.limit])
         write_rows([d[0] for d in cursor.description], cursor.fetchall(), args.format, ctx.out)
         failures = con.execute("""
             SELECT b.run_id, b.source || ':' || b.board AS board, b.status, b.error, b.url

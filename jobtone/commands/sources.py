@@ -18,7 +18,8 @@ from scraper.errors import JobtoneError
 from scraper.study import ROUTES, STUDY_COMPANIES
 
 NAME = "sources"
-COLUMNS = ["board", "company", "api_root", "last_run_utc", "status", "fetched", "new", "stored", "error"]
+COLUMNS = ["board", "company", "api_root", "last_run_utc", "status", "fetched", "new", "skipped", "implausible_dates",
+           "stored", "error"]
 ENROLLED_COLUMNS = ["board", "company", "enrolled", "retired", "last_check", "postings"]
 STUDY_COLUMNS = ["company", "route", "text", "posted_date", "per_posting_requests", "history"]
 
@@ -31,7 +32,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     last = _last_outcomes(ctx)
     rows = []
     for board in ctx.config.boards:
-        outcome = last.get((board.ats, board.token), (None,) * 6)
+        outcome = last.get((board.ats, board.token), (None,) * 8)
         rows.append([board.key, board.display, ctx.config.api_root(board.ats), *outcome])
     write_rows(COLUMNS, rows, args.format, ctx.out)
     if args.format == "table":
@@ -69,7 +70,7 @@ def _last_outcomes(ctx: Context) -> dict[tuple[str, str], tuple[object, ...]]:
                     SELECT * FROM board_runs QUALIFY row_number() OVER (PARTITION BY source, board ORDER BY started_at DESC) = 1),
                 stored AS (SELECT source, board, count(*) AS n FROM postings WHERE removed_at IS NULL GROUP BY ALL)
                 SELECT l.source, l.board, strftime(l.started_at, '%Y-%m-%d %H:%M'), l.status, l.fetched, l.new,
-                       coalesce(s.n, 0), l.error
+                       l.skipped, l.implausible_dates, coalesce(s.n, 0), l.error
                 FROM last l LEFT JOIN stored s USING (source, board)""").fetchall()
     except JobtoneError:
         return {}  # no database yet: every board shows as never run
