@@ -63,12 +63,17 @@ def refresh_lines(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def _count_lines(con: duckdb.DuckDBPyConnection, batch: int) -> None:
-    """Recount the lines of `lines_todo`'s postings (into temp table `touched`: the pairs recounted)."""
+    """Recount the lines of `lines_todo`'s postings (after the first count, via temp table `touched`: the
+    pairs recounted)."""
     if not con.execute("SELECT count(*) FROM posting_line_state").fetchall()[0][0]:
-        # The first count (or after a reset): the (company, line) pairs stored 3 or more times.
-        # (Grouping by line first, then by company, is 1.3x faster than grouping by both.)
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT company_key, line_hash FROM posting_lines
-                        WHERE line_hash IN (SELECT line_hash FROM posting_lines GROUP BY ALL HAVING count(*) >= {MIN_USES})""")
+        # The first count (or after a reset): the (company, line) pairs in 3 or more postings, in one pass
+        # over the lines stored 3 or more times. (Grouping by line first, then by company, is 1.3x faster
+        # than grouping by both; counting straight from that filter, not through a table of the pairs
+        # it keeps, takes half the time: 0.25 s instead of 0.47 s of CPU for 1.9M lines.)
+        con.execute(f"""INSERT INTO company_line_counts
+                        SELECT company_key, line_hash, count(DISTINCT posting_id) FROM posting_lines
+                        WHERE line_hash IN (SELECT line_hash FROM posting_lines GROUP BY ALL HAVING count(*) >= {MIN_USES})
+                        GROUP BY ALL HAVING count(DISTINCT posting_id) >= {MIN_USES}""")
     else:
         # Pairs whose count can have changed: the lines the redone postings have now, and every counted
         # line of the companies they had (the store has already replaced their earlier lines).
@@ -80,10 +85,10 @@ def _count_lines(con: duckdb.DuckDBPyConnection, batch: int) -> None:
             WHERE company_key IN (SELECT old_company_key FROM lines_todo)""")
         con.execute("""DELETE FROM company_line_counts c USING touched t
                        WHERE c.company_key = t.company_key AND c.line_hash = t.line_hash""")
-    con.execute(f"""INSERT INTO company_line_counts
-                    SELECT company_key, line_hash, count(DISTINCT posting_id) FROM posting_lines
-                    SEMI JOIN touched USING (company_key, line_hash)
-                    GROUP BY ALL HAVING count(DISTINCT posting_id) >= {MIN_USES}""")
+        con.execute(f"""INSERT INTO company_line_counts
+                        SELECT company_key, line_hash, count(DISTINCT posting_id) FROM posting_lines
+                        SEMI JOIN touched USING (company_key, line_hash)
+                        GROUP BY ALL HAVING count(DISTINCT posting_id) >= {MIN_USES}""")
     con.execute("DELETE FROM posting_line_state WHERE posting_id IN (SELECT posting_id FROM lines_todo)")
     con.execute(f"INSERT INTO posting_line_state SELECT posting_id, content_hash, company_key, {batch} FROM lines_todo")
     con.execute(f"""

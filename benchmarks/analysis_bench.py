@@ -2,11 +2,14 @@
 
     python benchmarks/analysis_bench.py --rows 100000          # quick run
     python benchmarks/analysis_bench.py                         # the full 1M postings (~3 GB of text)
+    python benchmarks/analysis_bench.py --realistic             # text from benchmarks/realistic_corpus.py
 
 Generates postings of 300-900 words over ten years in DuckDB SQL (sentences drawn from a vocabulary,
 terms planted in 1-20% of postings with case, hyphen and Unicode variants and near-miss words such as
 "inflexible" and "disciplinary", a repeated company intro for a tenth of the companies), writes them to
-Parquet, then times the real code paths: import, full analysis, incremental analysis after adding 10k
+Parquet (or, with --realistic, postings with real-looking text from benchmarks/realistic_corpus.py,
+written as JSON Lines: paragraphs, bullets, curly quotes, a few percent of ligatures and mojibake),
+then times the real code paths: import, full analysis, incremental analysis after adding 10k
 postings, re-analysis after a lexicon change, and trends plus all charts and the report.
 Targets (1M postings): import <= 45 s, full analysis <= 15 s, incremental <= 2 s, trends + charts <= 5 s,
 peak memory <= 3 GB.
@@ -15,6 +18,7 @@ peak memory <= 3 GB.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -27,6 +31,9 @@ from pathlib import Path
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import realistic_corpus  # noqa: E402
 
 from analysis.charts import write_charts  # noqa: E402
 from analysis.lexicon import load_lexicon, parse_lexicon  # noqa: E402
@@ -107,6 +114,21 @@ def _chunk(con: duckdb.DuckDBPyConnection, start: int, rows: int, hn_share: floa
         ) TO '{out}' (FORMAT parquet)""")
 
 
+def generate_realistic(work: Path, stem: str, first: int, rows: int, hn_share: float = 0.2) -> list[Path]:
+    """Postings first..first+rows-1 from realistic_corpus.py as JSON Lines, one file per family of FAMILIES."""
+    paths = [work / f"{stem}_{family}.jsonl" for family, _ in FAMILIES]
+    outs = [path.open("w", encoding="utf-8") for path in paths]
+    try:
+        for n, row in enumerate(realistic_corpus.postings(rows, seed=first + 1)):
+            row["id"] = f"p{first + n}"
+            hn = (first + n) % 100 < hn_share * 100
+            outs[FAMILIES.index(("hn", "hn")) if hn else 0].write(json.dumps(row, ensure_ascii=False) + "\n")
+    finally:
+        for out in outs:
+            out.close()
+    return paths
+
+
 def timed(label: str, results: dict[str, float], func, *args, **kwargs):
     start = time.perf_counter()
     value = func(*args, **kwargs)
@@ -153,9 +175,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--added", type=int, default=10_000, help="postings added before the incremental run")
     parser.add_argument("--work", type=Path, default=Path("/tmp/jobtone-bench"))
     parser.add_argument("--keep", action="store_true", help="reuse a generated corpus of the same size")
+    parser.add_argument("--realistic", action="store_true",
+                        help="real-looking text (benchmarks/realistic_corpus.py, as JSON Lines) instead of the SQL-made")
     parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
+    if args.realistic:
+        return run_realistic(args)
     corpus, added = args.work / f"corpus_{args.rows}.parquet", args.work / f"added_{args.rows}.parquet"
     db = args.work / "bench.duckdb"
     results: dict[str, float] = {}
@@ -177,6 +203,33 @@ def main(argv: list[str] | None = None) -> int:
     print(f"corpus: {size[0]:,} postings, {size[1]:.2f} GB of text; {os.cpu_count()} cores", flush=True)
     for path in (db, db.with_suffix(".duckdb.wal")):
         path.unlink(missing_ok=True)
+    run_steps(db, files, added_files, args)
+    return 0
+
+
+def run_realistic(args: argparse.Namespace) -> int:
+    """The same steps on postings with real-looking text, imported from JSON Lines."""
+    stem, results = f"realistic_{args.rows}", {}
+    files = [args.work / f"{stem}_{family}.jsonl" for family, _ in FAMILIES]
+    added_files = [args.work / f"{stem}_added_{family}.jsonl" for family, _ in FAMILIES]
+    if not (args.keep and all(path.exists() for path in files + added_files)):
+        timed("generate corpus (not a target)", results, generate_realistic, args.work, stem, 0, args.rows)
+        generate_realistic(args.work, f"{stem}_added", args.rows, args.added)
+    size = sum(path.stat().st_size for path in files) / 1e9
+    print(f"corpus: {args.rows:,} postings with real-looking text, {size:.2f} GB of JSON Lines; {os.cpu_count()} cores",
+          flush=True)
+    db = args.work / "bench_realistic.duckdb"
+    for path in (db, db.with_suffix(".duckdb.wal")):
+        path.unlink(missing_ok=True)
+    run_steps(db, [(p, s) for p, (_, s) in zip(files, FAMILIES)], [(p, s) for p, (_, s) in zip(added_files, FAMILIES)],
+              args)
+    return 0
+
+
+def run_steps(db: Path, files: list[tuple[Path, str]], added_files: list[tuple[Path, str]],
+              args: argparse.Namespace) -> None:
+    """Import, analyse, import more, analyse again, change the lexicon, chart: each timed."""
+    results: dict[str, float] = {}
     now, lexicon = datetime(2026, 1, 1), load_lexicon("default")
     timed("import", results, import_all, db, files, now)
     stats = timed("full analysis", results, run_analysis, db, lexicon, now)
@@ -191,7 +244,6 @@ def main(argv: list[str] | None = None) -> int:
           args.work / "charts", now)
     print(f"peak memory (RSS of this process, DuckDB included): {peak_mb():,.0f} MB")
     print(f"database file: {db.stat().st_size / 1e9:.2f} GB")
-    return 0
 
 
 def _default_text() -> str:
