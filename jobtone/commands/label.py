@@ -27,6 +27,7 @@ from typing import TextIO
 from analysis.labelling import Sample, draw_sample
 from analysis.labels import Label, export_labels, import_labels, save_labels, stored_labels
 from jobtone.commands.analysis_options import add_analysis_options, analysed
+from jobtone.commands.argtypes import positive_int
 from jobtone.context import Context
 from jobtone.exitcodes import ExitCode
 from scraper import store
@@ -40,18 +41,12 @@ HIGHLIGHT = ("\x1b[1;7m", "\x1b[0m")
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("term", metavar="TERM", help="a term name of the lexicon (e.g. flexible)")
-    parser.add_argument("--n", type=_positive, default=50, metavar="N", help="matches to label (default: 50)")
+    parser.add_argument("--n", type=positive_int, default=50, metavar="N", help="matches to label (default: 50)")
     parser.add_argument("--seed", type=int, default=1, metavar="S", help="the random draw (default: 1)")
     parser.add_argument("--export", type=Path, metavar="FILE", help="write every stored label to FILE (JSON Lines)")
     parser.add_argument("--import", dest="import_", type=Path, metavar="FILE",
                         help="add the labels in FILE (JSON Lines, as --export writes) to the database")
     add_analysis_options(parser)
-
-
-def _positive(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"not a positive whole number: {value!r}")
-    return int(value)
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
