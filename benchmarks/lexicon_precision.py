@@ -11,6 +11,8 @@ by the engine (analysis.kwic.rules_in_texts) in its posting's text, so the rule 
 current lexicon's. Prints per term and sample: counted matches labelled, precision with its Wilson 95% interval,
 and recall. The `dev` samples are the ones the rules were written from; only `heldout` estimates precision.
 With --ship, writes analysis/labels/default.jsonl: one line per held-out label, with no posting text and no id.
+The packs' samples (`extended.pack.jsonl`, `gaucher.pack.jsonl`: 80 counted matches drawn at random from those in
+3,000 random distinct texts, with the term) are there too; their precision is stated in the packs' files.
 """
 
 from __future__ import annotations
