@@ -4,18 +4,21 @@ failures are made with a file where a folder is expected, and a folder where Duc
 
 from __future__ import annotations
 
+import errno
 import json
 import shutil
 import threading
 import time
 
+import duckdb
 import pytest
 
 from e2e import board, jobtone, query, write_config
 from replay import Reply, fixture_bytes
-from scraper import store
+from scraper import runlock, store
 from scraper.backfill import backfill_hn
 from scraper.config import load_config
+from scraper.errors import StorageError
 from scraper.scrape import scrape
 from test_backfill_hn import synthetic_history
 from test_hn import LIST_PATH, fast_hn, item_path
@@ -188,3 +191,23 @@ def test_an_interrupted_backfill_or_scrape_is_recorded_as_interrupted(tmp_path, 
         scrape(config, config.boards, on_done=stop)
     assert query(tmp_path / "jobtone.duckdb", "SELECT command, status, new, error FROM runs ORDER BY started_at") == [
         ("backfill hn", "interrupted", 40, "interrupted (Ctrl-C)"), ("scrape", "interrupted", 4, "interrupted (Ctrl-C)")]
+
+
+def test_a_lock_file_that_cannot_be_written_is_one_line_naming_it(tmp_path, monkeypatch):
+    def full(*args) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(runlock, "_write_holder", full)
+    db = tmp_path / "jobtone.duckdb"
+    code, _, err = jobtone("--db", str(db), "-q", "run", "--out", str(tmp_path / "report"))
+    assert code == 1 and err.splitlines() == [f"jobtone: cannot write {db}.runlock: No space left on device"]
+
+
+def test_a_write_outside_a_transaction_that_cannot_be_committed_names_the_file(tmp_path):
+    db = tmp_path / "jobtone.duckdb"
+    failed = f"^cannot write {db}: TransactionContext Error: Failed to commit"
+    with pytest.raises(StorageError, match=failed), store.opened(db):  # a statement's own commit (disk full)
+        raise duckdb.TransactionException(f'TransactionContext Error: Failed to commit: Could not write file "{db}.wal": '
+                                          'No space left on device')
+    with pytest.raises(duckdb.TransactionException, match="Conflict"), store.opened(db):  # not every one is the disk
+        raise duckdb.TransactionException("TransactionContext Error: Conflict on update")
