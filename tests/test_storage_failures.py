@@ -211,3 +211,18 @@ def test_a_write_outside_a_transaction_that_cannot_be_committed_names_the_file(t
                                           'No space left on device')
     with pytest.raises(duckdb.TransactionException, match="Conflict"), store.opened(db):  # not every one is the disk
         raise duckdb.TransactionException("TransactionContext Error: Conflict on update")
+
+
+def test_a_database_that_cannot_be_opened_fails_a_scrape_and_its_record_waits_staged(tmp_path, server):
+    server.route(LEVER, Reply.json(SPOTIFY))
+    config = write_config(tmp_path, server.url, board("lever", "spotify", "Spotify"))
+    db, wal = tmp_path / "jobtone.duckdb", tmp_path / "jobtone.duckdb.wal"
+    store.connect(db).close()
+    wal.mkdir()
+    code, _, err = jobtone("--config", str(config), "-q", "scrape")
+    assert code == 1 and len(err.splitlines()) == 1 and err.startswith(f"jobtone: cannot write {db}: "), err
+    wal.rmdir()
+    assert jobtone("--config", str(config), "-q", "scrape")[0] == 0
+    first, second = query(db, "SELECT command, status, error FROM runs ORDER BY started_at")
+    assert first[:2] == ("scrape", "failed") and first[2].startswith(f"cannot write {db}")
+    assert second == ("scrape", "ok", "")
