@@ -27,7 +27,7 @@ from scraper.board_check import check_boards
 from scraper.config import Config
 from scraper.dates import utcnow
 from scraper.discover import config_key
-from scraper.errors import DatabaseLocked, FetchError, JobtoneError, ParseError
+from scraper.errors import DatabaseLocked, FetchError, JobtoneError, ParseError, StorageError
 from scraper.run_logs import run_log
 from scraper.runlock import run_lock
 from scraper.scrape import BoardOutcome, RunSummary, scrape
@@ -146,6 +146,9 @@ def run_boards(config: Config) -> list[Board]:
             enrolled = ds.enrolled_boards(con)
     except DatabaseLocked as exc:
         log.warning("enrolled boards not scraped this time: %s", exc)
+        enrolled = []
+    except StorageError as exc:  # the scrape fails on it too, says so in one line, and is recorded as failed
+        log.info("enrolled boards not read: %s", exc)
         enrolled = []
     configured = set(ds.configured_keys(config.boards))
     return [*config.boards, *(b for b in enrolled if config_key(b.ats, b.token) not in configured)]

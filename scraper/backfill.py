@@ -14,7 +14,6 @@ posting never overwrites its newer wording: it only moves first-seen (and a capt
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -22,12 +21,13 @@ from datetime import datetime
 from scraper import store
 from scraper.config import Config
 from scraper.dates import utcnow
+from scraper.errors import StorageError
 from scraper.http import Client
 from scraper.posting import Posting
-from scraper.scrape import BoardOutcome, Loader, RunSummary, failed, polite_client
+from scraper.scrape import BoardOutcome, Loader, RunSummary, failed, loader_for, polite_client
 from scraper.sources import hn
 from scraper.sources.base import Board, storable
-from scraper.staging import Batch, Staging
+from scraper.staging import Batch
 from scraper.wayback import (
     Capture,
     WaybackSettings,
@@ -58,26 +58,27 @@ def backfill_hn(config: Config, *, since: str | None = None, until: str | None =
                 now: Callable[[], datetime] = utcnow, on_plan: Plan = lambda todo, done: None,
                 on_step: OnStep = lambda step: None) -> RunSummary:
     """Load every hiring thread whose month is in [since, until] ("YYYY-MM", inclusive; open ends) that
-    the store does not hold yet, plus the threads still open; one thread per load."""
-    run_id, started = uuid.uuid4().hex[:12], now()
-    staging, loader = _staging_and_loader(config)
+    the store does not hold yet, plus the threads still open; one thread per load. Recorded as a run
+    (`Loader.recorded`): the disk failing or the thread list failing fails it, and raises."""
+    loader = loader_for(config)
     root = config.api_root(hn.NAME)
-    client = polite_client(config, [Board(hn.NAME, author)])
-    steps: list[BoardOutcome] = []
-    try:
-        threads = [t for t in hn.fetch_threads(client, root, author) if hn.month_in_range(t.month, since, until)]
-        stored = stored_threads(config, author)
-        todo = [t for t in threads if t.story_id not in stored or t.is_open(started)]
-        on_plan(len(todo), len(threads) - len(todo))
-        for thread in todo:
-            step = _backfill_thread(client, root, Board(hn.NAME, author), thread, staging, loader, run_id, now)
-            steps.append(step.outcome)
-            on_step(step)
-            if loader.locked_by:
-                break  # the database stays locked: this thread stays staged, the rest waits for the next run
-    finally:
-        client.close()
-    return _record(loader, RunSummary(run_id, "backfill hn", started, now(), tuple(steps), loader.locked_by))
+    with loader.recorded("backfill hn", now) as run:
+        client = polite_client(config, [Board(hn.NAME, author)])
+        try:
+            threads = [t for t in hn.fetch_threads(client, root, author) if hn.month_in_range(t.month, since, until)]
+            stored = stored_threads(config, author)
+            todo = [t for t in threads if t.story_id not in stored or t.is_open(run.started_at)]
+            on_plan(len(todo), len(threads) - len(todo))
+            for thread in todo:
+                step = _backfill_thread(client, root, Board(hn.NAME, author), thread, loader, run.run_id, now)
+                run.outcomes.append(step.outcome)
+                on_step(step)
+                if loader.locked_by:
+                    break  # the database stays locked: this thread stays staged, the rest waits for the next run
+        finally:
+            client.close()
+    assert run.summary is not None  # recorded: the body ended without an exception
+    return run.summary
 
 
 def stored_threads(config: Config, author: str) -> set[int]:
@@ -88,15 +89,17 @@ def stored_threads(config: Config, author: str) -> set[int]:
     return {int(value) for (value,) in rows if value and str(value).isdigit()}
 
 
-def _backfill_thread(client: Client, root: str, board: Board, thread: hn.Thread, staging: Staging, loader: Loader,
-                     run_id: str, now: Callable[[], datetime]) -> Step:
+def _backfill_thread(client: Client, root: str, board: Board, thread: hn.Thread, loader: Loader, run_id: str,
+                     now: Callable[[], datetime]) -> Step:
     started = utcnow()
     base = BoardOutcome(hn.NAME, board.token, thread.title, started, started, "failed",
                         url=f"{root.rstrip('/')}/api/v1/items/{thread.story_id}")
     try:
         parsed = hn.parse_thread(hn.fetch_thread(client, root, thread.story_id), board)
-        batch, n = staging.stage(map(storable, parsed.postings), source=hn.NAME, board=board.token, seen_at=now(),
-                                 complete=False, run_id=run_id)
+        batch, n = loader.staging.stage(map(storable, parsed.postings), source=hn.NAME, board=board.token,
+                                        seen_at=now(), complete=False, run_id=run_id)
+    except StorageError:
+        raise  # the disk, not the thread: every other thread would fail the same way
     except Exception as exc:
         return Step(thread.month, failed(base, exc, "thread"))
     return Step(thread.month, _loaded(loader, batch, replace(base, status="staged", fetched=n)), parsed.skipped)
@@ -117,39 +120,42 @@ class Sighting:
 def backfill_wayback(config: Config, url: str, *, year_from: int | None = None, year_to: int | None = None,
                      now: Callable[[], datetime] = utcnow, on_plan: Plan = lambda todo, done: None,
                      on_step: OnStep = lambda step: None) -> RunSummary:
-    """List `url`'s captures in [year_from, year_to], fetch each distinct one, parse and load it, oldest first."""
+    """List `url`'s captures in [year_from, year_to], fetch each distinct one, parse and load it, oldest first.
+    Recorded as a run (`Loader.recorded`): the disk failing or the capture list failing fails it, and raises."""
     settings = WaybackSettings.from_config(config.api, config.sections.get("wayback", {}))
-    run_id, started = uuid.uuid4().hex[:12], now()
-    staging, loader = _staging_and_loader(config)
-    client = Client(config.http)
-    settings.limit(client)
-    sightings = _Sightings(config)
-    steps: list[BoardOutcome] = []
-    try:
-        captures = sorted(distinct_captures(list_captures(client, settings, url, year_from, year_to)),
-                          key=lambda c: c.timestamp)
-        on_plan(len(captures), 0)
-        for capture in captures:
-            step = _backfill_capture(client, settings, capture, Board("page", url), sightings, staging, loader, run_id)
-            steps.append(step.outcome)
-            on_step(step)
-            if loader.locked_by:
-                break
-    finally:
-        client.close()
-    return _record(loader, RunSummary(run_id, "backfill wayback", started, now(), tuple(steps), loader.locked_by))
+    loader = loader_for(config)
+    with loader.recorded("backfill wayback", now) as run:
+        client = Client(config.http)
+        settings.limit(client)
+        sightings = _Sightings(config)
+        try:
+            captures = sorted(distinct_captures(list_captures(client, settings, url, year_from, year_to)),
+                              key=lambda c: c.timestamp)
+            on_plan(len(captures), 0)
+            for capture in captures:
+                step = _backfill_capture(client, settings, capture, Board("page", url), sightings, loader, run.run_id)
+                run.outcomes.append(step.outcome)
+                on_step(step)
+                if loader.locked_by:
+                    break
+        finally:
+            client.close()
+    assert run.summary is not None  # recorded: the body ended without an exception
+    return run.summary
 
 
 def _backfill_capture(client: Client, settings: WaybackSettings, capture: Capture, page_board: Board,
-                      sightings: _Sightings, staging: Staging, loader: Loader, run_id: str) -> Step:
+                      sightings: _Sightings, loader: Loader, run_id: str) -> Step:
     started, label = utcnow(), f"{capture.timestamp} {capture.original}"
     base = BoardOutcome("wayback", page_board.token, "", started, started, "failed", url=capture_url(settings.root, capture))
     try:
         parsed = parse_capture(capture, fetch_capture(client, settings, capture), page_board)
         postings = fit_in_time(parsed.postings, capture.captured_at, sightings.lookup(parsed.postings))
         source, board = (postings[0].source, postings[0].board) if postings else (parsed.parser, page_board.token)
-        batch, n = staging.stage(postings, source=source, board=board, seen_at=capture.captured_at,
-                                 complete=False, run_id=run_id)
+        batch, n = loader.staging.stage(postings, source=source, board=board, seen_at=capture.captured_at,
+                                        complete=False, run_id=run_id)
+    except StorageError:
+        raise  # the disk, not the capture: every other capture would fail the same way
     except Exception as exc:
         return Step(label, failed(base, exc, "capture"))
     base = replace(base, source=source, board=board, status="staged", fetched=n)
@@ -219,14 +225,6 @@ class _Sightings:
 
 # -- shared ---------------------------------------------------------------------------------------------
 
-def _staging_and_loader(config: Config) -> tuple[Staging, Loader]:
-    staging = Staging(config.db_path)
-    staging.clean_partial()
-    loader = Loader(config, staging)
-    loader.flush(wait=0)  # what an earlier, killed or locked-out run staged goes in first
-    return staging, loader
-
-
 def _loaded(loader: Loader, batch: Batch, outcome: BoardOutcome) -> BoardOutcome:
     outcome = replace(outcome, batch=batch.postings_file)
     stats = loader.load(batch)
@@ -235,7 +233,3 @@ def _loaded(loader: Loader, batch: Batch, outcome: BoardOutcome) -> BoardOutcome
     return replace(outcome, ended_at=utcnow(), status="ok", new=stats.new, updated=stats.updated,
                    implausible_dates=stats.implausible_dates)
 
-
-def _record(loader: Loader, summary: RunSummary) -> RunSummary:
-    loader.record(summary)
-    return summary

@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
 from scraper.dates import utcnow
-from scraper.errors import JobtoneError
+from scraper.errors import JobtoneError, StorageError
 
 try:
     import fcntl
@@ -49,17 +49,29 @@ def lock_path(db_path: Path) -> Path:
 def run_lock(db_path: Path, command: str = "run") -> Iterator[Path]:
     """Hold the database's run lock for the block, or raise RunInProgress at once if someone holds it."""
     path = lock_path(db_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 (held open: the lock lives as long as the handle)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 (held open: the lock lives as long as the handle)
+    except OSError as exc:
+        raise StorageError(str(path), exc.strerror or str(exc)) from exc
     try:
         if not _try_lock(handle):
             raise RunInProgress(path, read_holder(path))
         _note_stale(path, read_holder(path))
-        _write_holder(handle, command)
+        _noted(path, lambda: _write_holder(handle, command))
         yield path
-        _clear_holder(handle)
+        _noted(path, lambda: _clear_holder(handle))
     finally:
-        handle.close()  # closing releases the OS lock
+        with suppress(OSError):  # what it failed to write was said above
+            handle.close()  # closing releases the OS lock (even when the last write failed)
+
+
+def _noted(path: Path, write: Callable[[], None]) -> None:
+    """Write to the lock file; the file system failing it (disk full, read-only) is StorageError naming it."""
+    try:
+        write()
+    except OSError as exc:
+        raise StorageError(str(path), exc.strerror or str(exc)) from exc
 
 
 def read_holder(path: Path) -> dict[str, Any]:

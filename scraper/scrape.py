@@ -13,9 +13,10 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass, replace
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -76,6 +77,7 @@ class RunSummary:
     left: int = 0  # boards not started before the run's deadline: they go first next run
     write_seconds: float = 0.0  # spent loading postings into the database
     error: str = ""  # what stopped the whole run (the disk or the database file failing), if anything
+    interrupted: bool = False  # stopped by Ctrl-C
 
     @property
     def failures(self) -> int:
@@ -83,6 +85,8 @@ class RunSummary:
 
     @property
     def status(self) -> str:
+        if self.interrupted:
+            return "interrupted"
         if self.error:
             return "failed"
         if self.locked_by:
@@ -94,6 +98,23 @@ class RunSummary:
     def total(self, field: str) -> int:
         return sum(getattr(o, field) for o in self.outcomes)
 
+
+@dataclass
+class Run:
+    """A run being recorded (`Loader.recorded`): what its body has done so far, recorded however it ends."""
+
+    run_id: str
+    command: str
+    started_at: datetime
+    outcomes: list[BoardOutcome] = field(default_factory=list)  # boards, threads or captures, as each is done
+    left: int = 0  # boards not started before the run's deadline
+    summary: RunSummary | None = None  # what was recorded, once the body ended without an exception
+
+def loader_for(config: Config) -> Loader:
+    """A loader for `config`'s database and its staging folder, without what a killed process half-wrote."""
+    staging = Staging(config.db_path)
+    staging.clean_partial()
+    return Loader(config, staging)
 
 
 class Loader:
@@ -150,7 +171,37 @@ class Loader:
             self._close_abandoned_runs()
         return {batch.postings_file: stats for batch, stats in zip(batches, loaded, strict=True) if stats is not None}
 
-    def record(self, summary: RunSummary) -> None:
+    @contextmanager
+    def recorded(self, command: str, now: Callable[[], datetime] = utcnow) -> Iterator[Run]:
+        """Record what runs inside as one run of `command` (a scrape, a backfill): `running` from the start
+        (after loading what earlier runs left staged), so a killed run still shows; at the end as its
+        outcomes say (ok, partial, failed, locked), or `failed` with the error that stopped it (the disk, the
+        database file, a list that cannot be fetched), or `interrupted` by Ctrl-C; the exception goes on.
+        A record the database cannot take is staged for the next run (`record_failed`)."""
+        run = Run(uuid.uuid4().hex[:12], command, now())
+        try:
+            self.flush(wait=0)  # earlier runs' staged batches first, if the database is free right now
+            self.mark_running(self.summary(run, run.started_at))
+            yield run
+            run.summary = self.summary(run, now())
+            self.record(run.summary)
+        except DatabaseLocked as exc:  # waited `lock_wait` in vain: a locked run, recorded by the next one
+            self.locked_by = exc.holder
+            self.record_failed(self.summary(run, now()))
+            raise
+        except KeyboardInterrupt:
+            self.record_failed(replace(self.summary(run, now()), error="interrupted (Ctrl-C)", interrupted=True), wait=0)
+            raise
+        except Exception as exc:
+            self.record_failed(replace(self.summary(run, now()), error=stopped_by(exc)))
+            raise
+
+    def summary(self, run: Run, ended_at: datetime) -> RunSummary:
+        """What `run` did until `ended_at`, with what this loader knows (the lock, the time spent writing)."""
+        return RunSummary(run.run_id, run.command, run.started_at, ended_at, tuple(run.outcomes), self.locked_by,
+                          run.left, self.write_seconds)
+
+    def record(self, summary: RunSummary, wait: float | None = None) -> None:
         """Write the run and its board outcomes; staged for the next run when the database is locked."""
         record = run_record(summary)
         try:
@@ -160,15 +211,18 @@ class Loader:
                 write_run_record(con, record)
             return
         if not self.locked_by:
-            self._write_pending_runs(None)
+            self._write_pending_runs(wait)
 
-    def record_failed(self, summary: RunSummary) -> None:
-        """Record a run a storage failure stopped, as far as the disk lets; never raises. What cannot be
-        written now is written by the next run (the staged record), or that run closes the `running` row."""
+    def record_failed(self, summary: RunSummary, wait: float | None = None) -> None:
+        """Record a run something stopped, as far as the disk lets; never raises. What cannot be written
+        now is written by the next run (the staged record), or that run closes the `running` row."""
         try:
-            self.record(summary)
-        except JobtoneError as exc:
-            log.error("the run's record could not be written either: %s", exc)
+            self.record(summary, wait)
+        except JobtoneError as exc:  # said in the log only: the error that stopped the run is the one line to read
+            if self.staging.holds_run(summary.run_id):
+                log.info("the run's record is staged for the next run to write (%s)", exc)
+            else:
+                log.info("the run's record could not be written either: %s", exc)
 
     def mark_running(self, summary: RunSummary) -> None:
         """A `running` row, so a run that is killed still shows in `jobtone runs` (replaced at the end)."""
@@ -213,44 +267,37 @@ def scrape(config: Config, boards: Iterable[Board], *, command: str = "scrape",
     board is started (at least one is), the rest go first next run. Returns what happened (also recorded
     in `runs`/`board_runs`). `workers` defaults to the hosts' concurrency added up (at most MAX_WORKERS)."""
     boards = list(boards)
-    run_id, started = uuid.uuid4().hex[:12], now()
-    staging = Staging(config.db_path)
-    staging.clean_partial()
-    loader = Loader(config, staging)
-    loader.flush(wait=0)  # earlier runs' staged batches first, if the database is free right now
-    loader.mark_running(RunSummary(run_id, command, started, started, ()))
-    fingerprints = loader.stored_fingerprints()
-    turns = HostTurns(config, in_turn(boards, loader.last_visits()))
-    client = polite_client(config, boards)
-    outcomes: list[BoardOutcome] = []
+    loader = loader_for(config)
+    with loader.recorded(command, now) as run:
+        fingerprints = loader.stored_fingerprints()
+        turns = HostTurns(config, in_turn(boards, loader.last_visits()))
+        client = polite_client(config, boards)
 
-    def fetch(board: Board) -> tuple[BoardOutcome, Batch | None]:
-        return fetch_board(client, config, board, staging, started, run_id, fingerprints)
+        def fetch(board: Board) -> tuple[BoardOutcome, Batch | None]:
+            return fetch_board(client, config, board, loader.staging, run.started_at, run.run_id, fingerprints)
 
-    def finished(results: list[tuple[BoardOutcome, Batch | None]]) -> None:
-        for outcome in load_finished(loader, results):
-            outcomes.append(outcome)
-            on_done(outcome)
+        def finished(results: list[tuple[BoardOutcome, Batch | None]]) -> None:
+            for outcome in load_finished(loader, results):
+                run.outcomes.append(outcome)
+                on_done(outcome)
 
-    try:
-        with ThreadPoolExecutor(max_workers=workers or turns.workers()) as pool:
-            try:
-                _drive(pool, turns, fetch, finished, lambda: until is not None and now() >= until)
-            except StorageError as exc:  # the disk, not a board: every other board would fail the same way
-                pool.shutdown(wait=False, cancel_futures=True)
-                loader.record_failed(RunSummary(run_id, command, started, now(), tuple(outcomes), error=str(exc)))
-                raise
-    finally:
-        client.close()
-    if turns.left():
-        log.warning("time budget reached: %d board(s) not started, they go first next run", turns.left())
-    if loader.locked_by:  # one last wait for the lock before giving up until the next run
-        loaded = loader.flush()
-        outcomes = [_with_stats(o, loaded[o.batch]) if o.batch in loaded else o for o in outcomes]
-    summary = RunSummary(run_id, command, started, now(), tuple(outcomes), loader.locked_by, turns.left(),
-                         loader.write_seconds)
-    loader.record(summary)
-    return summary
+        try:
+            with ThreadPoolExecutor(max_workers=workers or turns.workers()) as pool:
+                try:
+                    _drive(pool, turns, fetch, finished, lambda: until is not None and now() >= until)
+                except BaseException:  # the disk, not a board (every other board would fail the same way), or Ctrl-C
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    raise
+        finally:
+            client.close()
+        run.left = turns.left()
+        if run.left:
+            log.warning("time budget reached: %d board(s) not started, they go first next run", run.left)
+        if loader.locked_by:  # one last wait for the lock before giving up until the next run
+            loaded = loader.flush()
+            run.outcomes = [_with_stats(o, loaded[o.batch]) if o.batch in loaded else o for o in run.outcomes]
+    assert run.summary is not None  # recorded: the body ended without an exception
+    return run.summary
 
 
 def _drive(pool: ThreadPoolExecutor, turns: HostTurns, fetch: Callable[[Board], tuple[BoardOutcome, Batch | None]],
@@ -367,6 +414,15 @@ def run_record(summary: RunSummary) -> dict[str, Any]:
            "failures": summary.failures, "error": run_error(summary), "pid": os.getpid()}
     boards = [{"run_id": summary.run_id, **asdict(o), "batch": o.batch or None} for o in summary.outcomes]
     return {"run_id": summary.run_id, "run": run, "boards": boards}
+
+
+def stopped_by(exc: Exception) -> str:
+    """The run's error for the exception that stopped it: jobtone's own one line, else what the CLI says."""
+    if isinstance(exc, JobtoneError):
+        return str(exc)
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return f"{exc.filename or 'a file'}: {exc.strerror}"
+    return f"internal error: {type(exc).__name__}: {exc}"
 
 
 def run_error(summary: RunSummary) -> str:

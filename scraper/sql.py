@@ -63,9 +63,16 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
             con.rollback()
         except duckdb.Error:
             pass  # already rolled back (or the database was invalidated): the cause is `exc`
-        if isinstance(exc, STORAGE_FAILURES):
+        if storage_failure(exc):
             raise StorageError(path, str(exc).splitlines()[0]) from exc
         raise
+
+
+def storage_failure(exc: BaseException) -> bool:
+    """Whether DuckDB raised `exc` because the file system failed it (a commit that could not be written
+    is a TransactionException: a statement outside an explicit transaction commits on its own)."""
+    return isinstance(exc, STORAGE_FAILURES) or (isinstance(exc, duckdb.TransactionException)
+                                                 and "Failed to commit" in str(exc))
 
 
 def database_path(con: duckdb.DuckDBPyConnection) -> str:

@@ -117,9 +117,16 @@ class Staging:
         """Keep a run's record (runs + board_runs rows) for the next run to write, when the database is locked."""
         self._make_dir()
         try:
-            _write_atomic(self.dir / f"run-{record['run_id']}.runjson", json.dumps(record, default=str))
+            _write_atomic(self._run_file(record["run_id"]), json.dumps(record, default=str))
         except OSError as exc:
             raise (_disk_failure(self.dir, exc) or exc) from exc
+
+    def holds_run(self, run_id: str) -> bool:
+        """Whether a record of run `run_id` is staged, waiting for the next run to write it."""
+        return self._run_file(run_id).is_file()
+
+    def _run_file(self, run_id: str) -> Path:
+        return self.dir / f"run-{run_id}.runjson"
 
     def pending_runs(self) -> list[tuple[Path, dict[str, Any]]]:
         if not self.dir.is_dir():
@@ -172,5 +179,9 @@ def _safe(name: str) -> str:
 
 def _write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk leaves no half-written file behind
+        raise

@@ -18,7 +18,7 @@ import re
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -31,7 +31,7 @@ from scraper.dates import utcnow
 from scraper.errors import ConfigError, DatabaseLocked, JobtoneError, StorageError
 from scraper.migrations import migrate
 from scraper.posting import Posting, words_sql
-from scraper.sql import sql_string, temp_tables, transaction
+from scraper.sql import sql_string, storage_failure, temp_tables, transaction
 
 log = logging.getLogger("jobtone")
 
@@ -149,12 +149,24 @@ def limit_memory(con: duckdb.DuckDBPyConnection) -> None:
 
 @contextmanager
 def opened(path: Path, *, read_only: bool = False, wait: float = 0.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """`connect` as a context manager that always closes, so the file is held as briefly as possible."""
+    """`connect` as a context manager that always closes, so the file is held as briefly as possible. The
+    file system failing a statement of the block (disk full, read-only, permission), or the close, is
+    StorageError naming the file, never DuckDB's own words for a commit that could not be written."""
     con = connect(path, read_only=read_only, wait=wait)
     try:
         yield con
-    finally:
-        con.close()
+    except BaseException as exc:
+        with suppress(duckdb.Error):
+            con.close()
+        if storage_failure(exc):
+            raise StorageError(str(path), str(exc).splitlines()[0]) from exc
+        raise
+    try:
+        con.close()  # a writer's close checkpoints: it writes too
+    except duckdb.Error as exc:
+        if storage_failure(exc):
+            raise StorageError(str(path), str(exc).splitlines()[0]) from exc
+        raise
 
 
 def lock_holder(message: str) -> str | None:

@@ -74,7 +74,7 @@ def test_a_failing_thread_is_recorded_and_retried_by_the_next_backfill(tmp_path,
     assert query(tmp_path / "jobtone.duckdb", "SELECT count(DISTINCT fingerprint) FROM postings") == [(3,)]
 
 
-def synthetic_history(server, delay_story: int | None = None) -> list[int]:
+def synthetic_history(server, delay_story: int | None = None, delay: float = 30) -> list[int]:
     """Eight monthly threads of 40 posts each (from the recorded comment objects); one may answer slowly."""
     stories = []
     for month in range(1, 9):
@@ -82,7 +82,7 @@ def synthetic_history(server, delay_story: int | None = None) -> list[int]:
         created = epoch(f"2024-{month:02d}-01T15:00:00")
         stories.append(story)
         item = thread_item(story, f"Ask HN: Who is hiring? ({datetime(2024, month, 1):%B} 2024)", created, 40, replies=5)
-        server.route(item_path(story), Reply.json(item, delay=30 if story == delay_story else 0))
+        server.route(item_path(story), Reply.json(item, delay=delay if story == delay_story else 0))
     hits = [thread_hit(s, f"Ask HN: Who is hiring? ({datetime(2024, m, 1):%B} 2024)", epoch(f"2024-{m:02d}-01T15:00:00"))
             for m, s in zip(range(8, 0, -1), reversed(stories))]
     server.route(LIST_PATH, Reply.json(thread_list(hits)))

@@ -10,8 +10,10 @@
       first. Postings without a date of their own are dated by their capture (date_source "capture").
       Keeps to the Archive's limits (30 listing requests a minute; a 429 waits 60 s: [wayback] wait_429).
 
-Exit codes as for `jobtone run`: 1 if a thread or capture failed, 3 if the database stayed locked
-(what was fetched stays staged and loads on the next run).
+Recorded as a run (`jobtone runs`). Exit codes as for `jobtone run`: 1 if a thread or capture failed, or
+the list of threads or captures could not be fetched, or the disk failed (one line naming the file; the
+backfill is recorded as failed); 3 if the database stayed locked (what was fetched stays staged and loads
+on the next run).
 
 Examples:
   jobtone backfill hn --since 2019-01
@@ -65,6 +67,9 @@ def run_wayback(args: argparse.Namespace, ctx: Context) -> int:
         progress.end(None)
         print(f"jobtone: cannot backfill {args.url} from the Wayback Machine: {exc.reason} ({exc.url})", file=ctx.err)
         return ExitCode.PARTIAL
+    except BaseException:
+        progress.end(None)  # no progress bar left half-drawn over the error
+        raise
     progress.end(summary)
     warn_locked([summary], ctx.db_path, ctx.err)
     return summary_code(summary)

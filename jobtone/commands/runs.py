@@ -1,4 +1,4 @@
-"""Show recent runs and what failed in them (what happened at 3 a.m.)."""
+"""Show recent runs, what stopped them and what failed in them (what happened at 3 a.m.)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             SELECT run_id, command, strftime(started_at, '%Y-%m-%d %H:%M:%S') AS started_utc,
                    round(epoch(ended_at - started_at), 1) AS seconds, status,
                    fetched, new, updated, removed, coalesce(b.skipped, 0) AS skipped,
-                   coalesce(b.implausible_dates, 0) AS implausible_dates, failures
+                   coalesce(b.implausible_dates, 0) AS implausible_dates, failures, coalesce(error, '') AS error
             FROM runs LEFT JOIN (SELECT run_id, sum(skipped)::BIGINT AS skipped,
                                         sum(implausible_dates)::BIGINT AS implausible_dates
                                  FROM board_runs GROUP BY run_id) b USING (run_id)
