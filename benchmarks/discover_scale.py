@@ -92,7 +92,6 @@ def scrape_benchmark(boards: int, latency: float, concurrency: int, interval: fl
                 "api": {ats: server.url for ats, server in servers.items()},
                 "http": {"concurrency": concurrency, "interval": interval, "retries": 0}})
             with store.opened(config.db_path) as con:  # the boards enrolled as discover --add leaves them
-                ds.ensure_schema(con)
                 con.executemany("INSERT INTO enrolled_boards VALUES (?, ?, NULL, '{}', now(), NULL)",
                                 [[ats, token] for ats, tokens in per_ats.items() for token in tokens])
                 enrolled = ds.enrolled_boards(con)

@@ -29,7 +29,7 @@ import duckdb
 from analysis.lines import hash_lines
 from scraper.dates import utcnow
 from scraper.errors import ConfigError, DatabaseLocked, JobtoneError, StorageError
-from scraper.migrations import migrate
+from scraper.migrations import SCHEMA_VERSION, migrate, stored_version
 from scraper.posting import Posting, words_sql
 from scraper.sql import sql_string, temp_tables, transaction
 
@@ -85,8 +85,9 @@ class LoadStats:
 # -- connections ---------------------------------------------------------------------------------
 
 def connect(path: Path, *, read_only: bool = False, wait: float = 0.0) -> duckdb.DuckDBPyConnection:
-    """Open the database. Writers create and migrate it; a lock held by another process is retried with
-    backoff for `wait` seconds, then raised as DatabaseLocked naming the holder."""
+    """Open the database. Writers create and migrate it; a reader of a file an older jobtone wrote converts
+    it first (briefly as a writer). A lock held by another process is retried with backoff for `wait`
+    seconds, then raised as DatabaseLocked naming the holder."""
     path = Path(path)
     if read_only and not path.exists():
         raise JobtoneError(f"no database at {path} yet: run `jobtone scrape` (or `jobtone run`) first")
@@ -97,6 +98,14 @@ def connect(path: Path, *, read_only: bool = False, wait: float = 0.0) -> duckdb
         except OSError as exc:
             raise StorageError(str(path.parent), exc.strerror or str(exc)) from exc
     con = _connect_waiting(path, read_only, wait)
+    if read_only and 0 < (version := stored_version(con)) < SCHEMA_VERSION:
+        con.close()  # written by an older jobtone: converted once, as any writer would, then read
+        try:
+            connect(path, wait=wait).close()
+        except StorageError as exc:
+            raise StorageError(str(path), f"written by an older jobtone (schema version {version}, now "
+                                          f"{SCHEMA_VERSION}) and cannot be converted: {exc.reason}") from exc
+        con = _connect_waiting(path, read_only, wait)
     con.execute(f"SET max_temp_directory_size = '{MAX_TEMP_SIZE}'")
     con.execute("SET enable_progress_bar = false")  # DuckDB draws it on stdout: `jobtone sql … > file` carried it
     if not read_only:
