@@ -156,6 +156,22 @@ def test_discover_check_add_from_the_command_line(tmp_path, server):
     assert "Discovered boards" in out.split("The 2022 study's companies")[1] and "ashby:acme-ai" in out
 
 
+def test_discover_as_a_library_call(tmp_path, server):
+    from jobtone.job import discover
+    serve_boards(server)
+    config = load_config(write_config(tmp_path, server.url))
+    load_thread(config.db_path, thread())
+    clock = iter([T0, T0 + timedelta(minutes=1)] + [T0 + timedelta(hours=1)] * 10)
+    # the time budget ends before the second check: the others are left for next time
+    first = discover(config, check=True, add=True, now=lambda: next(clock), until=T0 + timedelta(minutes=30))
+    assert (first.scan.boards, len(first.checked), first.unchecked) == (6, 1, 5)
+    assert first.checked[0].token == "acme-ai" and first.enrolled == 1  # the most linked board is checked first
+    found = discover(config, check=True, add=True, now=lambda: T0 + timedelta(hours=2))
+    assert (first.scan.new_boards, found.scan.new_boards, len(found.checked), found.unchecked) == (6, 0, 5, 0)
+    assert (found.enrolled, found.retired) == (2, 0)  # SmartRecruiters and Workday; Greenhouse lists none
+    assert discover(config, now=lambda: T0 + timedelta(hours=3)).checked == ()  # without `check`: the scan only
+
+
 def test_recheck_after_recheck_days(tmp_path):
     db = tmp_path / "j.duckdb"
     load_thread(db, thread())
