@@ -119,14 +119,32 @@ def _normalise_links(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("INSERT INTO link_boards SELECT unnest($rows, recursive := true)", {"rows": rows})
 
 
+# One board per token whatever its case (`jobs.ashbyhq.com/Solace` and `/solace`): the spelling stored before,
+# else the one most postings use (then the latest posting's). Tokens the ATS reads without case are lower-cased
+# already (scraper/discover.py); the others' spellings all name the same company.
+SPELLINGS = """
+    CREATE OR REPLACE TEMP TABLE spellings AS
+    SELECT ats, token AS spelled, coalesce(
+               (SELECT min(d.token) FROM discovered_boards d WHERE d.ats = c.ats AND lower(d.token) = lower(c.token)),
+               arg_max(token, (links, latest, token)) OVER (PARTITION BY ats, lower(token))) AS token
+    FROM (SELECT ats, token, count(DISTINCT posting_id) AS links, max(posted_at) AS latest
+          FROM found_links GROUP BY ALL) c"""
+
+
 def _merge_found(con: duckdb.DuckDBPyConnection, now: datetime) -> ScanStats:
     con.execute("""
+        CREATE OR REPLACE TEMP TABLE found_links AS
+        SELECT b.ats, b.token, l.posting_id, b.evidence, b.eu, coalesce(p.posted_at, p.first_seen_at) AS posted_at,
+               nullif(trim(p.company), '') AS company
+        FROM board_links l JOIN link_boards b USING (url) JOIN postings p USING (posting_id)""")
+    con.execute(SPELLINGS)
+    con.execute("""
         CREATE OR REPLACE TEMP TABLE found AS
-        SELECT b.ats, b.token, l.posting_id, arg_max(b.evidence, length(b.evidence)) AS url, bool_or(b.eu) AS eu,
-               any_value(coalesce(p.posted_at, p.first_seen_at)) AS posted_at,
-               any_value(nullif(trim(p.company), '')) AS company
-        FROM board_links l JOIN link_boards b USING (url) JOIN postings p USING (posting_id)
-        GROUP BY b.ats, b.token, l.posting_id""")
+        SELECT f.ats, s.token, f.posting_id, arg_max(f.evidence, length(f.evidence)) AS url, bool_or(f.eu) AS eu,
+               any_value(f.posted_at) AS posted_at, any_value(f.company) AS company
+        FROM found_links f JOIN spellings s ON s.ats = f.ats AND s.spelled = f.token
+        GROUP BY f.ats, s.token, f.posting_id""")
+    con.execute("DROP TABLE found_links; DROP TABLE spellings")
     counts = con.execute("""
         SELECT count(*), count(DISTINCT (ats, token)),
                count(DISTINCT (ats, token)) FILTER (WHERE NOT EXISTS (

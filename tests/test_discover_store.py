@@ -95,6 +95,19 @@ def test_discover_twice_adds_nothing_and_moves_last_seen(tmp_path):
     assert found[("ashby", "acme-ai")]["mentions"] == 3 and len(found) == 6
 
 
+def test_one_board_whatever_the_case_of_its_links(tmp_path):
+    # the shared corpus' HN comments link jobs.ashbyhq.com/Solace and /solace, /Cleric and /cleric
+    db = tmp_path / "j.duckdb"
+    load_thread(db, thread(["Solace | https:&#x2F;&#x2F;jobs.ashbyhq.com&#x2F;Solace&#x2F;1",
+                            "Solace | https:&#x2F;&#x2F;jobs.ashbyhq.com&#x2F;solace",
+                            "Solace again | jobs.ashbyhq.com&#x2F;solace&#x2F;2 and jobs.ashbyhq.com&#x2F;Solace&#x2F;2"]))
+    stats, found = scanned(db)
+    assert (stats.boards, stats.links, list(found)) == (1, 3, [("ashby", "solace")])  # the spelling most postings use
+    load_thread(db, thread(["Solace | jobs.ashbyhq.com&#x2F;Solace"] * 3, start=100))
+    stats, found = scanned(db, T0 + timedelta(days=1))
+    assert (stats.new_boards, list(found), found[("ashby", "solace")]["mentions"]) == (0, [("ashby", "solace")], 6)
+
+
 def test_configured_boards_are_marked_and_never_checked(tmp_path):
     db = tmp_path / "j.duckdb"
     load_thread(db, thread())
