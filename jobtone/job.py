@@ -23,7 +23,7 @@ from jobtone.exitcodes import ExitCode, summary_code
 from scraper import discovery_store as ds
 from scraper import store
 from scraper.backfill import OnStep, Plan, backfill_hn, stored_threads
-from scraper.board_check import check_boards
+from scraper.board_check import CheckResult, check_boards
 from scraper.config import Config
 from scraper.dates import utcnow
 from scraper.discover import config_key
@@ -68,7 +68,7 @@ def run(config: Config, *, lexicon: LexiconSpec = None, include_boilerplate: boo
         log.info("jobtone run: database %s, log %s", config.db_path, log_file)
         summaries, code = first_history(config, now=now, callbacks=callbacks)
         if config.discover.auto:
-            code = max(code, discover(config, now=now, until=None if until is None else started + (until - started) / 2))
+            code = max(code, discover_first(config, now=now, until=None if until is None else started + (until - started) / 2))
         summary = scrape_all(config, NAME, now=now, callbacks=callbacks, until=until)
         code = max(code, summary_code(summary))
         written: list[Path] = []
@@ -119,23 +119,50 @@ def hn_history(config: Config, author: str = "whoishiring", since: str | None = 
     return summary
 
 
-def discover(config: Config, *, now: Callable[[], datetime] = utcnow, until: datetime | None = None) -> ExitCode:
-    """`jobtone discover --check --add` before the scrape (`[discover] auto`): find boards in the stored
-    postings, check the new ones until `until` (the rest next time), enrol those with postings."""
+@dataclass(frozen=True)
+class Discovery:
+    """What one discover did (`jobtone discover`, or `jobtone run` with `[discover] auto`)."""
+
+    scan: ds.ScanStats  # the links and boards the stored postings name
+    checked: tuple[CheckResult, ...]  # the checks made, in the order the boards were due
+    unchecked: int  # boards due a check that the time budget left for next time
+    enrolled: int  # boards enrolled, or brought back from retirement
+    retired: int  # enrolled boards retired: not found in their last ds.RETIRE_AFTER answers
+
+
+def discover(config: Config, *, origins: Sequence[str] = ("postings",), check: bool = False, add: bool = False,
+             now: Callable[[], datetime] = utcnow, until: datetime | None = None,
+             on_due: Callable[[int], None] = lambda boards: None,
+             on_checked: Callable[[CheckResult], None] = lambda result: None) -> Discovery:
+    """Find the boards that stored postings (of `origins`: discovery_store.ORIGINS) link to; with `check`,
+    probe each one due a check (new, or last checked over `[discover] recheck_days` ago; none started after
+    `until`); with `add`, enrol those found with postings. Enrolled boards not found again are retired.
+    `on_due` is told how many boards are due a check, `on_checked` each check as it ends."""
     at, configured = now(), ds.configured_keys(config.boards)
+    with store.opened(config.db_path, wait=config.lock_wait) as con:
+        stats = ds.scan(con, at, origins)
+        due = ds.boards_to_check(con, at, config.discover.recheck_days, configured) if check else []
+    on_due(len(due))
+    results = check_boards(config, due, at, until=until, clock=now, on_done=on_checked)
+    with store.opened(config.db_path, wait=config.lock_wait) as con:
+        ds.record_checks(con, results)
+        retired = ds.retire_missing(con, at)
+        enrolled = ds.enrol(con, at, configured) if add else 0
+    found = Discovery(stats, tuple(results), len(due) - len(results), enrolled, retired)
+    log.info("discover: %d links to %d boards (%d new); %d checked%s, %d enrolled, %d retired", stats.links,
+             stats.boards, stats.new_boards, len(results), f" ({found.unchecked} left for next time)" if found.unchecked
+             else "", enrolled, retired)
+    return found
+
+
+def discover_first(config: Config, *, now: Callable[[], datetime] = utcnow, until: datetime | None = None) -> ExitCode:
+    """Discovery before the scrape (`[discover] auto`): a failure is logged, and the scrape goes on with the
+    boards enrolled before."""
     try:
-        with store.opened(config.db_path, wait=config.lock_wait) as con:
-            stats = ds.scan(con, at, ["postings"])
-            to_check = ds.boards_to_check(con, at, config.discover.recheck_days, configured)
-        results = check_boards(config, to_check, at, until=until, clock=now)
-        with store.opened(config.db_path, wait=config.lock_wait) as con:
-            ds.record_checks(con, results)
-            enrolled = ds.enrol(con, at, configured)
-    except JobtoneError as exc:  # the scrape goes on with the boards enrolled before
+        discover(config, check=True, add=True, now=now, until=until)
+    except JobtoneError as exc:
         log.error("discovery skipped: %s", exc)
         return ExitCode.PARTIAL
-    log.info("discover: %d boards named by stored postings (%d new), %d checked (%d left for next time), %d enrolled",
-             stats.boards, stats.new_boards, len(results), len(to_check) - len(results), enrolled)
     return ExitCode.OK
 
 

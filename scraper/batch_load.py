@@ -19,18 +19,18 @@ log = logging.getLogger(__name__)
 
 
 def load_batches(con: duckdb.DuckDBPyConnection, staging: Staging, batches: Sequence[Batch],
-                 on_loaded: Callable[[Batch, duckdb.DuckDBPyConnection, store.LoadStats], object] = lambda *a: None,
+                 on_loaded: Callable[[duckdb.DuckDBPyConnection, list[tuple[Batch, store.LoadStats]]], object] =
+                 lambda *a: None,
                  ) -> list[store.LoadStats]:
     """Load staged batches in one transaction: all the batches seen at one time are read by one `read_json` and
     merged by one `store.merge_incoming` (a board's batches from two runs, in order). Per board, what the
     merge does is counted first (`board_stats`), so each board's outcome says as much as a load of its own;
-    `on_loaded(batch, con, stats)` runs for each batch inside the transaction (its run's counts)."""
+    `on_loaded(con, [(batch, stats), ...])` runs once inside the transaction (the runs' counts)."""
     if not batches:
         return []
     with transaction(con):  # a full disk is a StorageError naming the file
         stats = [s for group in _groups(batches) for s in _load_group(con, staging, group)]
-        for batch, batch_stats in zip(batches, stats, strict=True):
-            on_loaded(batch, con, batch_stats)
+        on_loaded(con, list(zip(batches, stats, strict=True)))
     return stats
 
 

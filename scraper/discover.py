@@ -29,7 +29,7 @@ DECODINGS: tuple[tuple[str, str], ...] = (
 HOSTS = r"(?i)greenhouse\.io|lever\.co|ashbyhq\.com|workable\.com|recruitee\.com|smartrecruiters\.com|myworkday(?:jobs|site)\.com"
 
 _TOKEN = r"([A-Za-z0-9_-]+)"
-_DOTTED = r"([A-Za-z0-9_.%-]+)"  # Ashby and SmartRecruiters names may hold dots or %-escapes
+_DOTTED = r"([A-Za-z0-9_.%-]+)"  # Ashby, Lever (`help.com`) and SmartRecruiters names may hold dots or %-escapes
 # The rest of the URL, kept as evidence; an ellipsis right after a token marks a link HN cut short.
 # ("…" is written as itself: RE2 and Python spell its escape differently.)
 _REST = r"(?:[/?#&][^\s\"'<>\\]*|\.\.\.|" + "\u2026" + ")?"
@@ -61,7 +61,7 @@ RULES: tuple[Rule, ...] = (
          r"(?i:(?:job-)?boards(?:\.eu)?\.greenhouse\.io)/" + _TOKEN + _REST),
     Rule("greenhouse", "boards-api.greenhouse.io/v1/boards/TOKEN/jobs",
          r"(?i:(?:boards-)?api\.greenhouse\.io/v1/boards)/" + _TOKEN + _REST),
-    Rule("lever", "jobs(.eu).lever.co/TOKEN/ID", r"(?i:jobs(\.eu)?\.lever\.co)/" + _TOKEN + _REST),
+    Rule("lever", "jobs(.eu).lever.co/TOKEN/ID", r"(?i:jobs(\.eu)?\.lever\.co)/" + _DOTTED + _REST),
     Rule("lever", "api(.eu).lever.co/v0/postings/TOKEN", r"(?i:api(\.eu)?\.lever\.co/v0/postings)/" + _TOKEN + _REST),
     Rule("ashby", "jobs.ashbyhq.com/TOKEN/ID", r"(?i:jobs\.ashbyhq\.com)/" + _DOTTED + _REST),
     Rule("ashby", "api.ashbyhq.com/posting-api/job-board/TOKEN",
@@ -71,8 +71,10 @@ RULES: tuple[Rule, ...] = (
     Rule("workable", "www.workable.com/api/accounts/TOKEN", r"(?i:www\.workable\.com/api/accounts)/" + _TOKEN + _REST),
     Rule("workable", "TOKEN.workable.com (the old account pages)", _SUB + r"(?i:\.workable\.com)" + _REST),
     Rule("recruitee", "TOKEN.recruitee.com", _SUB + r"(?i:\.recruitee\.com)" + _REST),
-    Rule("smartrecruiters", "jobs.smartrecruiters.com/TOKEN/ID, careers.smartrecruiters.com/TOKEN",
-         r"(?i:(?:jobs|careers)\.smartrecruiters\.com)/(?:(?:oneclick-ui|external-referrals)/company/)?" + _DOTTED + _REST),
+    Rule("smartrecruiters", "jobs.smartrecruiters.com/[ni/]TOKEN/ID, careers.smartrecruiters.com/TOKEN, "
+         "www.smartrecruiters.com/TOKEN/ID (before 2018)",
+         r"(?i:(?:jobs|careers|www)\.smartrecruiters\.com)/(?:(?:oneclick-ui|external-referrals)/company/|ni/)?"
+         + _DOTTED + _REST),
     Rule("smartrecruiters", "api.smartrecruiters.com/v1/companies/TOKEN",
          r"(?i:api\.smartrecruiters\.com/v1/companies)/" + _DOTTED + _REST),
     Rule("workday", "TENANT.wdN.myworkdayjobs.com/[locale/]SITE/…, …/wday/cxs/TENANT/SITE", WORKDAY_JOBS),
@@ -90,9 +92,12 @@ JUNK = frozenset("""
     signup sign_in sign_up logout search home about privacy terms legal help support blog docs status
     company companies postings posting job-board job_board job_app en us de fr mail email admin account
     accounts developers developer partners partner integrations marketplace resources news events webinars
-    demo pricing features product oneclick-ui external-referrals sr-jobs j p wday cxs recruiting
+    demo pricing features product oneclick-ui external-referrals ni sr-jobs j p wday cxs recruiting
+    customers solutions platform why-smartrecruiters contact contact-us
     example yourcompany your-company companyname company-name token null undefined none
 """.split())
+# A Workday site is the tenant's own name for its careers site: "Careers" or "External" are real ones.
+WORKDAY_JUNK = frozenset({"wday", "cxs", "job", "jobs", "details", "apply", "login", "userhome"})
 CUT_SHORT = ("...", "\u2026")  # HN shortens long link texts with an ellipsis
 LOCALE = re.compile(r"^[a-z]{2}(?:-[A-Za-z]{2})?$")
 
@@ -189,7 +194,7 @@ def _workday(match: re.Match[str]) -> Candidate | None:
         host, site = f"{tenant}.{shard}", _workday_site(match.group(3).split("/")[1:])
         if site and "/" in site:  # the CXS API path names its own tenant
             tenant, site = site.split("/")
-    if not site or site.lower() in JUNK or not _is_company(tenant, match.group(0), tenant):
+    if not site or site.lower() in WORKDAY_JUNK or not _is_company(tenant, match.group(0), tenant):
         return None
     return Candidate("workday", f"{host}/{tenant}/{site}", _evidence_url(match))
 

@@ -1,5 +1,6 @@
 """Discovered boards in the store: the candidates found in stored postings, the evidence for each, every
-check of a candidate, and the boards enrolled for scraping (`jobtone discover`).
+check of a candidate, and the boards enrolled for scraping (`jobtone discover`); also when each board was
+last visited. The tables are declared in scraper/schema.sql with the store's others.
 
 The scan runs in DuckDB: the postings that name an ATS host at all are picked with one regular expression,
 their text, raw record and URL decoded (scraper/discover.py DECODINGS) and searched for board links
@@ -27,53 +28,6 @@ if TYPE_CHECKING:
     from scraper.board_check import CheckResult
 
 RETIRE_AFTER = 3  # an enrolled board not found this many times in a row is retired
-
-DISCOVERY_SCHEMA = """
-CREATE TABLE IF NOT EXISTS discovered_boards (   -- board ids named by stored postings (jobtone discover)
-    ats           VARCHAR NOT NULL,    -- the source: greenhouse, lever, ashby, workable, recruitee, smartrecruiters, workday
-    token         VARCHAR NOT NULL,    -- the board's token, as a [[board]] entry would hold it
-    company       VARCHAR,             -- the company most postings linking it name; NULL when none does
-    options       VARCHAR NOT NULL,    -- board options its links imply, JSON (a Lever EU board: {"eu": true})
-    first_seen_at TIMESTAMP NOT NULL,  -- the discover run that first found it
-    last_seen_at  TIMESTAMP NOT NULL   -- the latest discover run that found it
-);
-CREATE TABLE IF NOT EXISTS board_evidence (      -- which stored posting links which board (one row per pair)
-    ats           VARCHAR NOT NULL,
-    token         VARCHAR NOT NULL,
-    posting_id    BIGINT NOT NULL,     -- postings.posting_id
-    url           VARCHAR NOT NULL,    -- the link as found (decoded; the longest when a posting has several)
-    posted_at     TIMESTAMP,           -- the posting's date, else when it was first stored
-    first_seen_at TIMESTAMP NOT NULL,  -- the discover run that first found the link
-    last_seen_at  TIMESTAMP NOT NULL   -- the latest discover run that found it
-);
-CREATE TABLE IF NOT EXISTS board_checks (        -- every probe of a discovered board (jobtone discover --check)
-    ats        VARCHAR NOT NULL,
-    token      VARCHAR NOT NULL,
-    checked_at TIMESTAMP NOT NULL,
-    status     VARCHAR NOT NULL,       -- ok | not_found | failed
-    postings   BIGINT,                 -- open postings the board lists (ok only)
-    url        VARCHAR,                -- the request that decided it
-    error      VARCHAR
-);
-CREATE TABLE IF NOT EXISTS enrolled_boards (     -- discovered boards scraped besides the configured ones
-    ats         VARCHAR NOT NULL,
-    token       VARCHAR NOT NULL,
-    company     VARCHAR,
-    options     VARCHAR NOT NULL,      -- JSON, as in discovered_boards
-    enrolled_at TIMESTAMP NOT NULL,
-    retired_at  TIMESTAMP              -- not found RETIRE_AFTER times in a row: kept, no longer scraped
-);
-"""
-
-# When each board (configured or enrolled) was last fetched: a run with a time budget ([run] max_minutes) starts
-# with the boards never visited, then those visited longest ago, so every board is visited in turn.
-BOARD_VISITS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS board_visits (
-    source     VARCHAR NOT NULL,
-    board      VARCHAR NOT NULL,
-    visited_at TIMESTAMP NOT NULL      -- when its last fetch started (whatever came of it)
-);
-"""
 
 # Which stored postings `--from` scans.
 ORIGINS: dict[str, str] = {
@@ -115,11 +69,6 @@ class ScanStats:
     new_boards: int  # boards not stored before
 
 
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the discovery tables when they are missing (idempotent)."""
-    con.execute(DISCOVERY_SCHEMA)
-
-
 def decode_sql(expr: str) -> str:
     """SQL applying scraper/discover.py DECODINGS to `expr`, in the same order."""
     for old, new in DECODINGS:
@@ -142,7 +91,6 @@ def links_sql(where: str) -> str:
 def scan(con: duckdb.DuckDBPyConnection, now: datetime, origins: Sequence[str] = ("postings",)) -> ScanStats:
     """Find the boards named by stored postings (of `origins`, see ORIGINS) and store them with their
     evidence; a board or link found again only gets `last_seen_at` = now."""
-    ensure_schema(con)
     where = " OR ".join(f"({ORIGINS[origin]})" for origin in origins)
     con.execute(links_sql(where))
     _normalise_links(con)
@@ -171,14 +119,32 @@ def _normalise_links(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("INSERT INTO link_boards SELECT unnest($rows, recursive := true)", {"rows": rows})
 
 
+# One board per token whatever its case (`jobs.ashbyhq.com/Solace` and `/solace`): the spelling stored before,
+# else the one most postings use (then the latest posting's). Tokens the ATS reads without case are lower-cased
+# already (scraper/discover.py); the others' spellings all name the same company.
+SPELLINGS = """
+    CREATE OR REPLACE TEMP TABLE spellings AS
+    SELECT ats, token AS spelled, coalesce(
+               (SELECT min(d.token) FROM discovered_boards d WHERE d.ats = c.ats AND lower(d.token) = lower(c.token)),
+               arg_max(token, (links, latest, token)) OVER (PARTITION BY ats, lower(token))) AS token
+    FROM (SELECT ats, token, count(DISTINCT posting_id) AS links, max(posted_at) AS latest
+          FROM found_links GROUP BY ALL) c"""
+
+
 def _merge_found(con: duckdb.DuckDBPyConnection, now: datetime) -> ScanStats:
     con.execute("""
+        CREATE OR REPLACE TEMP TABLE found_links AS
+        SELECT b.ats, b.token, l.posting_id, b.evidence, b.eu, coalesce(p.posted_at, p.first_seen_at) AS posted_at,
+               nullif(trim(p.company), '') AS company
+        FROM board_links l JOIN link_boards b USING (url) JOIN postings p USING (posting_id)""")
+    con.execute(SPELLINGS)
+    con.execute("""
         CREATE OR REPLACE TEMP TABLE found AS
-        SELECT b.ats, b.token, l.posting_id, arg_max(b.evidence, length(b.evidence)) AS url, bool_or(b.eu) AS eu,
-               any_value(coalesce(p.posted_at, p.first_seen_at)) AS posted_at,
-               any_value(nullif(trim(p.company), '')) AS company
-        FROM board_links l JOIN link_boards b USING (url) JOIN postings p USING (posting_id)
-        GROUP BY b.ats, b.token, l.posting_id""")
+        SELECT f.ats, s.token, f.posting_id, arg_max(f.evidence, length(f.evidence)) AS url, bool_or(f.eu) AS eu,
+               any_value(f.posted_at) AS posted_at, any_value(f.company) AS company
+        FROM found_links f JOIN spellings s ON s.ats = f.ats AND s.spelled = f.token
+        GROUP BY f.ats, s.token, f.posting_id""")
+    con.execute("DROP TABLE found_links; DROP TABLE spellings")
     counts = con.execute("""
         SELECT count(*), count(DISTINCT (ats, token)),
                count(DISTINCT (ats, token)) FILTER (WHERE NOT EXISTS (
@@ -206,7 +172,6 @@ def boards_to_check(con: duckdb.DuckDBPyConnection, now: datetime, recheck_days:
                     configured: Sequence[str]) -> list[Board]:
     """Candidates never checked, or last checked more than `recheck_days` ago; configured boards and
     enrolled ones that are scraped anyway are left out. Never-checked first, most linked first."""
-    ensure_schema(con)
     rows = con.execute(f"""
         SELECT d.ats, d.token, d.company, d.options FROM discovered_boards d
         LEFT JOIN {LATEST_CHECKS} c USING (ats, token)
@@ -222,7 +187,6 @@ def boards_to_check(con: duckdb.DuckDBPyConnection, now: datetime, recheck_days:
 
 def record_checks(con: duckdb.DuckDBPyConnection, results: Iterable[CheckResult]) -> int:
     """Store check results (one row each, kept as history); returns how many."""
-    ensure_schema(con)
     rows = [[r.ats, r.token, r.checked_at, r.status, r.postings, r.url, r.error] for r in results]
     if rows:
         con.executemany("INSERT INTO board_checks VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
@@ -232,7 +196,6 @@ def record_checks(con: duckdb.DuckDBPyConnection, results: Iterable[CheckResult]
 def enrol(con: duckdb.DuckDBPyConnection, now: datetime, configured: Sequence[str] = ()) -> int:
     """Enrol every candidate whose latest check found it with open postings (a retired board found so
     again is scraped again); returns how many boards were enrolled or brought back."""
-    ensure_schema(con)
     ok = f"SELECT ats, token FROM {LATEST_CHECKS} WHERE status = 'ok' AND postings > 0"
     params = {"now": now, "configured": list(configured)}
     revived = con.execute(f"""
@@ -251,7 +214,6 @@ def enrol(con: duckdb.DuckDBPyConnection, now: datetime, configured: Sequence[st
 def retire_missing(con: duckdb.DuckDBPyConnection, now: datetime, after: int = RETIRE_AFTER) -> int:
     """Retire enrolled boards whose last `after` answers (discover checks and scrapes alike) were all
     "not found"; failures say nothing about a board and are not counted. Returns how many were retired."""
-    ensure_schema(con)
     row = con.execute("""
         WITH answers AS (
             SELECT ats, token, checked_at AS at, status FROM board_checks WHERE status IN ('ok', 'not_found')
@@ -272,8 +234,6 @@ def retire_missing(con: duckdb.DuckDBPyConnection, now: datetime, after: int = R
 
 def enrolled_boards(con: duckdb.DuckDBPyConnection) -> list[Board]:
     """The enrolled boards a run scrapes (not retired); none when discovery never ran on this file."""
-    if not _has_tables(con):
-        return []
     rows = con.execute("""SELECT ats, token, company, options FROM enrolled_boards
                           WHERE retired_at IS NULL ORDER BY ats, token""").fetchall()
     return [_board(*row) for row in rows]
@@ -283,7 +243,6 @@ def record_visits(con: duckdb.DuckDBPyConnection, visits: Sequence[tuple[str, st
     """Note (source, board, visited_at) visits; a board keeps only its latest."""
     if not visits:
         return
-    con.execute(BOARD_VISITS_SCHEMA)
     rows = [{"source": source, "board": board, "visited": str(at)} for source, board, at in visits]
     con.execute("""CREATE OR REPLACE TEMP TABLE visits AS
                    SELECT source, board, max(visited::TIMESTAMP) AS visited_at FROM (SELECT unnest($rows, recursive := true))
@@ -296,17 +255,12 @@ def record_visits(con: duckdb.DuckDBPyConnection, visits: Sequence[tuple[str, st
 
 
 def last_visits(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], datetime]:
-    """(source, board) → when it was last fetched; empty on a file no run has visited a board in."""
-    row = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'board_visits'").fetchone()
-    if not (row and row[0]):
-        return {}
+    """(source, board) → when it was last fetched."""
     return {(source, board): at for source, board, at in con.execute("SELECT * FROM board_visits").fetchall()}
 
 
 def enrolled_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
     """(board, company, enrolled, retired, last check, postings) of every enrolled board, for `jobtone sources`."""
-    if not _has_tables(con):
-        return []
     return con.execute(f"""
         SELECT e.ats || ':' || e.token, e.company, strftime(e.enrolled_at, '%Y-%m-%d'),
                strftime(e.retired_at, '%Y-%m-%d'), c.status, c.postings
@@ -331,7 +285,6 @@ def candidates(con: duckdb.DuckDBPyConnection, configured: Sequence[str] = (), *
     """Every stored candidate with its status (configured, enrolled, retired, else its latest check:
     ok / not_found / failed, or new), the dates of the postings linking it, and with `evidence` the list
     of those postings."""
-    ensure_schema(con)
     rows = con.execute(f"""
         WITH ev AS (
             SELECT v.ats, v.token, count(*) AS mentions, min(v.posted_at) AS first_posted,
@@ -356,8 +309,3 @@ def candidates(con: duckdb.DuckDBPyConnection, configured: Sequence[str] = (), *
 
 def _board(ats: str, token: str, company: str | None, options: str | None) -> Board:
     return Board(ats, token, company or "", MappingProxyType(json.loads(options or "{}")))
-
-
-def _has_tables(con: duckdb.DuckDBPyConnection) -> bool:
-    row = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'enrolled_boards'").fetchone()
-    return bool(row and row[0])

@@ -300,27 +300,62 @@ class Client:
 
 class _Watchdog:
     """Shuts a response's socket at `ends` (time.monotonic()), so a body that drips in under the read
-    timeout (which bounds each read, not the whole body) ends there."""
+    timeout (which bounds each read, not the whole body) ends there. One thread watches every response
+    (_ALARMS): a thread started per request cost more than the request itself with thousands of boards on
+    a busy machine."""
 
     def __init__(self, raw: requests.Response, ends: float) -> None:
         self.raw = raw
+        self.ends = ends
         self.fired = False
-        self.timer = threading.Timer(max(0.0, min(ends - time.monotonic(), 1e6)), self._fire)
-        self.timer.daemon = True
 
     def __enter__(self) -> _Watchdog:
-        self.timer.start()
+        _ALARMS.add(self)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        self.timer.cancel()
+        _ALARMS.remove(self)
 
-    def _fire(self) -> None:
+    def fire(self) -> None:
         self.fired = True
         sock = getattr(getattr(self.raw.raw, "connection", None), "sock", None)
         if sock is not None:
             with suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Alarms:
+    """The watchdogs under way, and one daemon thread (started on first use) firing each at its time."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Condition()
+        self.watching: dict[int, _Watchdog] = {}
+        self.thread: threading.Thread | None = None
+
+    def add(self, watchdog: _Watchdog) -> None:
+        with self.lock:
+            self.watching[id(watchdog)] = watchdog
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._watch, name="jobtone-watchdog", daemon=True)
+                self.thread.start()
+            self.lock.notify()
+
+    def remove(self, watchdog: _Watchdog) -> None:
+        with self.lock:
+            self.watching.pop(id(watchdog), None)
+
+    def _watch(self) -> None:
+        with self.lock:
+            while True:
+                now = time.monotonic()
+                for watchdog in [w for w in self.watching.values() if w.ends <= now]:
+                    del self.watching[id(watchdog)]
+                    watchdog.fire()
+                earliest = min((w.ends for w in self.watching.values()), default=now + 3600)
+                self.lock.wait(min(3600.0, max(0.0, earliest - now)))
+
+
+_ALARMS = _Alarms()
 
 
 def _read_capped(raw: requests.Response, url: str, cap: int) -> bytes:

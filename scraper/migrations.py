@@ -45,6 +45,24 @@ _RUN_COUNTS = """
     ALTER TABLE runs ADD COLUMN pid INTEGER;"""
 
 
+# Until version 6 `jobtone discover` created these on demand, and a scrape `board_visits`: a file may have any of them.
+_DISCOVERY = """
+    CREATE TABLE IF NOT EXISTS discovered_boards (
+        ats VARCHAR NOT NULL, token VARCHAR NOT NULL, company VARCHAR, options VARCHAR NOT NULL,
+        first_seen_at TIMESTAMP NOT NULL, last_seen_at TIMESTAMP NOT NULL);
+    CREATE TABLE IF NOT EXISTS board_evidence (
+        ats VARCHAR NOT NULL, token VARCHAR NOT NULL, posting_id BIGINT NOT NULL, url VARCHAR NOT NULL,
+        posted_at TIMESTAMP, first_seen_at TIMESTAMP NOT NULL, last_seen_at TIMESTAMP NOT NULL);
+    CREATE TABLE IF NOT EXISTS board_checks (
+        ats VARCHAR NOT NULL, token VARCHAR NOT NULL, checked_at TIMESTAMP NOT NULL, status VARCHAR NOT NULL,
+        postings BIGINT, url VARCHAR, error VARCHAR);
+    CREATE TABLE IF NOT EXISTS enrolled_boards (
+        ats VARCHAR NOT NULL, token VARCHAR NOT NULL, company VARCHAR, options VARCHAR NOT NULL,
+        enrolled_at TIMESTAMP NOT NULL, retired_at TIMESTAMP);
+    CREATE TABLE IF NOT EXISTS board_visits (
+        source VARCHAR NOT NULL, board VARCHAR NOT NULL, visited_at TIMESTAMP NOT NULL);"""
+
+
 def _sql(sql: str) -> Step:
     return lambda con: con.execute(sql)
 
@@ -56,8 +74,18 @@ MIGRATIONS: list[tuple[str, Step]] = [
     ("postings: word counts; text uncompressed for the analysis scans; raw zstd", _sql(_WORDS_AND_COMPRESSION)),
     ("posting lines hashed when postings are stored", lambda con: hash_lines(con, "postings")),
     ("board_runs: records skipped, implausible dates, the batch loaded; runs: the process", _sql(_RUN_COUNTS)),
+    ("discovery tables and board visits declared with the others", _sql(_DISCOVERY)),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def stored_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The file's version without writing anything (a read-only connection): 0 for a file jobtone never wrote."""
+    if not con.execute("""SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()
+                      AND schema_name = 'main' AND table_name = 'schema_version'""").fetchall()[0][0]:
+        return 0
+    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(row[0] or 0) if row else 0
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:

@@ -65,6 +65,54 @@ CREATE TABLE board_runs (            -- what happened to each board in a run
     batch      VARCHAR               -- the staged batch its postings were loaded from: counted once, when loaded
 );
 
+-- Discovery (`jobtone discover`): board ids named by stored postings, the evidence for each, every check of
+-- one, and the boards enrolled for scraping; scraper/discovery_store.py reads and writes them.
+CREATE TABLE discovered_boards (     -- board ids named by stored postings
+    ats           VARCHAR NOT NULL,  -- the source: greenhouse, lever, ashby, workable, recruitee, smartrecruiters, workday
+    token         VARCHAR NOT NULL,  -- the board's token, as a [[board]] entry would hold it
+    company       VARCHAR,           -- the company most postings linking it name; NULL when none does
+    options       VARCHAR NOT NULL,  -- board options its links imply, JSON (a Lever EU board: {"eu": true})
+    first_seen_at TIMESTAMP NOT NULL,-- the discover run that first found it
+    last_seen_at  TIMESTAMP NOT NULL -- the latest discover run that found it
+);
+
+CREATE TABLE board_evidence (        -- which stored posting links which board (one row per pair)
+    ats           VARCHAR NOT NULL,
+    token         VARCHAR NOT NULL,
+    posting_id    BIGINT NOT NULL,   -- postings.posting_id
+    url           VARCHAR NOT NULL,  -- the link as found (decoded; the longest when a posting has several)
+    posted_at     TIMESTAMP,         -- the posting's date, else when it was first stored
+    first_seen_at TIMESTAMP NOT NULL,-- the discover run that first found the link
+    last_seen_at  TIMESTAMP NOT NULL -- the latest discover run that found it
+);
+
+CREATE TABLE board_checks (          -- every probe of a discovered board (jobtone discover --check), kept as history
+    ats        VARCHAR NOT NULL,
+    token      VARCHAR NOT NULL,
+    checked_at TIMESTAMP NOT NULL,
+    status     VARCHAR NOT NULL,     -- ok | not_found | failed
+    postings   BIGINT,               -- open postings the board lists (ok only)
+    url        VARCHAR,              -- the request that decided it
+    error      VARCHAR
+);
+
+CREATE TABLE enrolled_boards (       -- discovered boards scraped besides the configured ones (discover --add)
+    ats         VARCHAR NOT NULL,
+    token       VARCHAR NOT NULL,
+    company     VARCHAR,
+    options     VARCHAR NOT NULL,    -- JSON, as in discovered_boards
+    enrolled_at TIMESTAMP NOT NULL,
+    retired_at  TIMESTAMP            -- not found RETIRE_AFTER times in a row (discovery_store.py): kept, not scraped
+);
+
+-- When each board (configured or enrolled) was last fetched: a run with a time budget ([run] max_minutes)
+-- starts with the boards never visited, then those visited longest ago, so every board is visited in turn.
+CREATE TABLE board_visits (
+    source     VARCHAR NOT NULL,
+    board      VARCHAR NOT NULL,
+    visited_at TIMESTAMP NOT NULL    -- when its last fetch started (whatever came of it)
+);
+
 CREATE VIEW posting_texts AS         -- the postings as the analysis and ad hoc queries read them
     SELECT posting_id, source, if(source = 'hn', 'hn', 'boards') AS family, board, company, title, url,
            location, posted_at, date_source, first_seen_at, removed_at, text, boilerplate, words

@@ -4,7 +4,8 @@ batches in short writes, and record the run. One failing board never stops the o
 At thousands of boards: each host gets at most its concurrency's worth of boards at a time while hosts run in
 parallel (so no worker waits on a busy host's gate while another host idles), the boards visited longest ago
 go first (`board_visits`), a run may stop starting boards at a deadline (`[run] max_minutes`), and the
-main thread loads every board finished meanwhile in one transaction (every FLUSH_SECONDS or FLUSH_BOARDS).
+boards finished meanwhile are loaded in one transaction by a thread of their own (scraper/background_load.py), so
+database writes never hold up the fetches.
 """
 
 from __future__ import annotations
@@ -22,13 +23,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from scraper import discovery_store, store
+from scraper.background_load import BackgroundLoad
 from scraper.batch_load import load_batches
 from scraper.config import Config
 from scraper.dates import utcnow
 from scraper.errors import DatabaseLocked, FetchError, JobtoneError, NotFound, StorageError
 from scraper.host_turns import HostTurns, in_turn
 from scraper.http import Client
-from scraper.run_records import close_abandoned, count_loaded, write_run_record
+from scraper.run_records import close_abandoned, count_batches, write_run_record
 from scraper.sources import Board, FetchContext, collect, get_source
 from scraper.sources.base import Skipped
 from scraper.staging import Batch, Staging
@@ -36,8 +38,6 @@ from scraper.staging import Batch, Staging
 log = logging.getLogger(__name__)
 
 MAX_ERROR = 2000  # characters of an outcome's error text kept (a board may skip many records)
-FLUSH_SECONDS = 0.5  # finished boards are loaded together at least this often...
-FLUSH_BOARDS = 200  # ...or once this many have finished
 
 # What the store holds for detail-per-posting sources: (source, board) -> external_id -> fingerprint
 StoredFingerprints = Mapping[tuple[str, str], Mapping[str, str]]
@@ -140,7 +140,7 @@ class Loader:
         began = time.perf_counter()
         try:
             with store.opened(self.db_path, wait=self.wait if wait is None else wait) as con:
-                loaded: list[store.LoadStats | None] = list(load_batches(con, self.staging, batches, count_loaded))
+                loaded: list[store.LoadStats | None] = list(load_batches(con, self.staging, batches, count_batches))
                 discovery_store.record_visits(con, [(o.source, o.board, o.started_at) for o in visits])
             self.write_seconds += time.perf_counter() - began
         except DatabaseLocked as exc:
@@ -276,19 +276,22 @@ def scrape(config: Config, boards: Iterable[Board], *, command: str = "scrape",
         def fetch(board: Board) -> tuple[BoardOutcome, Batch | None]:
             return fetch_board(client, config, board, loader.staging, run.started_at, run.run_id, fingerprints)
 
-        def finished(results: list[tuple[BoardOutcome, Batch | None]]) -> None:
+        def finished(results: Sequence[tuple[BoardOutcome, Batch | None]]) -> None:
             for outcome in load_finished(loader, results):
                 run.outcomes.append(outcome)
                 on_done(outcome)
 
+        loads = BackgroundLoad(finished)
         try:
             with ThreadPoolExecutor(max_workers=workers or turns.workers()) as pool:
                 try:
-                    _drive(pool, turns, fetch, finished, lambda: until is not None and now() >= until)
+                    _drive(pool, turns, fetch, loads.put, lambda: until is not None and now() >= until)
+                    loads.close()
                 except BaseException:  # the disk, not a board (every other board would fail the same way), or Ctrl-C
                     pool.shutdown(wait=False, cancel_futures=True)
                     raise
         finally:
+            loads.abandon()  # after close: nothing left; after Ctrl-C: the write under way ends first
             client.close()
         run.left = turns.left()
         if run.left:
@@ -301,32 +304,22 @@ def scrape(config: Config, boards: Iterable[Board], *, command: str = "scrape",
 
 
 def _drive(pool: ThreadPoolExecutor, turns: HostTurns, fetch: Callable[[Board], tuple[BoardOutcome, Batch | None]],
-           finished: Callable[[list[tuple[BoardOutcome, Batch | None]]], None], out_of_time: Callable[[], bool]) -> None:
-    """Keep every host busy up to its concurrency until the boards (or the time) run out; hand what finished
-    to `finished` in groups, every FLUSH_SECONDS or FLUSH_BOARDS, so the database is written in few transactions."""
+           finished: Callable[[tuple[BoardOutcome, Batch | None]], None], out_of_time: Callable[[], bool]) -> None:
+    """Keep every host busy up to its concurrency until the boards (or the time) run out, handing each
+    finished board to `finished` (the background load) at once."""
     running: dict[Future[tuple[BoardOutcome, Batch | None]], str] = {}
 
     def start_more() -> None:
         for host, board in turns.take(out_of_time):
             running[pool.submit(fetch, board)] = host
 
-    ready: list[tuple[BoardOutcome, Batch | None]] = []
-    oldest = 0.0  # when the first board in `ready` finished
     start_more()
     while running:
-        timeout = max(0.0, oldest + FLUSH_SECONDS - time.monotonic()) if ready else None
-        done, _ = wait(running, timeout=timeout, return_when=FIRST_COMPLETED)
-        if done and not ready:
-            oldest = time.monotonic()
+        done, _ = wait(running, return_when=FIRST_COMPLETED)
         for future in done:
             turns.release(running.pop(future))
-            ready.append(future.result())
-        start_more()  # hosts stay busy while the main thread writes the database
-        if ready and (len(ready) >= FLUSH_BOARDS or time.monotonic() - oldest >= FLUSH_SECONDS):
-            finished(ready)
-            ready = []
-    if ready:
-        finished(ready)
+            finished(future.result())
+        start_more()
 
 
 def load_finished(loader: Loader, results: Sequence[tuple[BoardOutcome, Batch | None]]) -> list[BoardOutcome]:

@@ -29,7 +29,7 @@ import duckdb
 from analysis.lines import hash_lines
 from scraper.dates import utcnow
 from scraper.errors import ConfigError, DatabaseLocked, JobtoneError, StorageError
-from scraper.migrations import migrate
+from scraper.migrations import SCHEMA_VERSION, migrate, stored_version
 from scraper.posting import Posting, words_sql
 from scraper.sql import sql_string, storage_failure, temp_tables, transaction
 
@@ -85,8 +85,9 @@ class LoadStats:
 # -- connections ---------------------------------------------------------------------------------
 
 def connect(path: Path, *, read_only: bool = False, wait: float = 0.0) -> duckdb.DuckDBPyConnection:
-    """Open the database. Writers create and migrate it; a lock held by another process is retried with
-    backoff for `wait` seconds, then raised as DatabaseLocked naming the holder."""
+    """Open the database. Writers create and migrate it; a reader of a file an older jobtone wrote converts
+    it first (briefly as a writer). A lock held by another process is retried with backoff for `wait`
+    seconds, then raised as DatabaseLocked naming the holder."""
     path = Path(path)
     if read_only and not path.exists():
         raise JobtoneError(f"no database at {path} yet: run `jobtone scrape` (or `jobtone run`) first")
@@ -97,6 +98,14 @@ def connect(path: Path, *, read_only: bool = False, wait: float = 0.0) -> duckdb
         except OSError as exc:
             raise StorageError(str(path.parent), exc.strerror or str(exc)) from exc
     con = _connect_waiting(path, read_only, wait)
+    if read_only and 0 < (version := stored_version(con)) < SCHEMA_VERSION:
+        con.close()  # written by an older jobtone: converted once, as any writer would, then read
+        try:
+            connect(path, wait=wait).close()
+        except StorageError as exc:
+            raise StorageError(str(path), f"written by an older jobtone (schema version {version}, now "
+                                          f"{SCHEMA_VERSION}) and cannot be converted: {exc.reason}") from exc
+        con = _connect_waiting(path, read_only, wait)
     con.execute(f"SET max_temp_directory_size = '{MAX_TEMP_SIZE}'")
     con.execute("SET enable_progress_bar = false")  # DuckDB draws it on stdout: `jobtone sql … > file` carried it
     if not read_only:
@@ -304,16 +313,21 @@ def _merge_triaged(con: duckdb.DuckDBPyConnection, seen_at: datetime, complete: 
                if(t.known AND NOT t.changed, t.changed_at, $seen) AS changed_at
         FROM incoming i JOIN triage t USING (posting_id) WHERE NOT t.same""", {"seen": seen_at})
     hash_lines(con, "(SELECT i.posting_id, i.company, i.text FROM incoming i JOIN triage t USING (posting_id) WHERE NOT t.same)")
-    removed = sum(_mark_removed(con, source, board, seen_at) for source, board in complete)
+    removed = _mark_removed(con, complete, seen_at)
     return LoadStats(new + updated + unchanged, new, updated, unchanged, removed)
 
 
-def _mark_removed(con: duckdb.DuckDBPyConnection, source: str, board: str, seen_at: datetime) -> int:
+def _mark_removed(con: duckdb.DuckDBPyConnection, complete: Sequence[tuple[str, str]], seen_at: datetime) -> int:
+    """Mark removed the stored postings of the `complete` boards missing from `incoming`: one statement for all
+    the boards (one per board scanned `postings` once per board: 1 s a flush of 200 boards, growing with the file)."""
+    if not complete:
+        return 0
     row = con.execute("""
-        UPDATE postings SET removed_at = $seen
-        WHERE source = $source AND board = $board AND removed_at IS NULL AND last_seen_at < $seen
-          AND posting_id NOT IN (SELECT posting_id FROM incoming)""",
-        {"seen": seen_at, "source": source, "board": board}).fetchone()
+        UPDATE postings p SET removed_at = $seen
+        FROM (SELECT DISTINCT b[1] AS source, b[2] AS board FROM (SELECT unnest($boards) AS b)) c
+        WHERE p.source = c.source AND p.board = c.board AND p.removed_at IS NULL AND p.last_seen_at < $seen
+          AND p.posting_id NOT IN (SELECT posting_id FROM incoming)""",
+        {"seen": seen_at, "boards": [list(board) for board in complete]}).fetchone()
     return int(row[0]) if row else 0
 
 

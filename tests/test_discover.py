@@ -36,6 +36,16 @@ RECORDED = [
     ('"postingUrl": "https://jobs.smartrecruiters.com/Visa/744000133907678-sr-manager",', [("smartrecruiters", "Visa")]),
     ('"referralUrl": "https://jobs.smartrecruiters.com/external-referrals/company/Visa/publication/267d47c7-29af"',
      [("smartrecruiters", "Visa")]),
+    # links in HN comments of the shared corpus, where an earlier grammar missed or misread them:
+    ("https://www.smartrecruiters.com/Square/96291400", [("smartrecruiters", "Square")]),  # before 2018
+    ("https://jobs.lever.co/help.com/1b641dfc-f3b9-4557-9a35-e21b307e5783", [("lever", "help.com")]),
+    ("https://thales.wd3.myworkdayjobs.com/Careers/job/San-Jose/Principal-Software-Engineer-Linux-Kernal_R0036659",
+     [("workday", "thales.wd3/thales/Careers")]),  # a Workday site may be called Careers
+    ("https://ciena.wd5.myworkdayjobs.com/en-US/Careers/job/US-MD-Hanover-7031/Cloud-Infrastructure-Architect_R006901-1",
+     [("workday", "ciena.wd5/ciena/Careers")]),
+    # the path starts with `ni/`, not the company (hn-30167849, 2022-02)
+    ("https://jobs.smartrecruiters.com/ni/Shopify/bedf9119-9a23-4fd3-8d8a-7fcbf168eca9-senior-relevance-engineer-search-discovery",
+     [("smartrecruiters", "Shopify")]),
     ('"url":"https:\\u002F\\u002Fjobs.smartrecruiters.com\\u002FPaperCutSoftware\\u002F744000143231078-senior-devops-engineer"',
      [("smartrecruiters", "PaperCutSoftware")]),
     ('"externalUrl":"https://gdit.wd5.myworkdayjobs.com/External_Career_Site/job/USA-DC-Washington/Data-Engineer_RQ216675"',
@@ -94,6 +104,8 @@ def test_lever_eu_links_carry_the_eu_option():
     '"url": "https://apply.workable.com/j/DD136DD7E7"',  # a shortlink names no account (recorded, zaelab)
     "https://www.workable.com/", "https://resources.workable.com/x", "https://www.recruitee.com/en",
     "https://app.recruitee.com/login", "https://jobs.smartrecruiters.com/oneclick-ui/company/", "https://jobs.lever.co/12345",
+    "https://jobs.smartrecruiters.com/ni/", "https://www.smartrecruiters.com/", "https://www.smartrecruiters.com/customers/",
+    "https://acme.wd1.myworkdayjobs.com/job/x", "https://www.workable.com/j/9A06A2D028",
     "https://acme.wd1.myworkdayjobs.com/en-US/", "https://acme.wd1.myworkdayjobs.com/wday/cxs/acme",
     "https://jobs.ashbyhq.com/averylongcompanyn...", "https://jobs.ashbyhq.com/averylongcompanyn\u2026",
     "https://greenhouse.io/acme", "lever.co is nice", "recruitee.com",

@@ -95,6 +95,19 @@ def test_discover_twice_adds_nothing_and_moves_last_seen(tmp_path):
     assert found[("ashby", "acme-ai")]["mentions"] == 3 and len(found) == 6
 
 
+def test_one_board_whatever_the_case_of_its_links(tmp_path):
+    # the shared corpus' HN comments link jobs.ashbyhq.com/Solace and /solace, /Cleric and /cleric
+    db = tmp_path / "j.duckdb"
+    load_thread(db, thread(["Solace | https:&#x2F;&#x2F;jobs.ashbyhq.com&#x2F;Solace&#x2F;1",
+                            "Solace | https:&#x2F;&#x2F;jobs.ashbyhq.com&#x2F;solace",
+                            "Solace again | jobs.ashbyhq.com&#x2F;solace&#x2F;2 and jobs.ashbyhq.com&#x2F;Solace&#x2F;2"]))
+    stats, found = scanned(db)
+    assert (stats.boards, stats.links, list(found)) == (1, 3, [("ashby", "solace")])  # the spelling most postings use
+    load_thread(db, thread(["Solace | jobs.ashbyhq.com&#x2F;Solace"] * 3, start=100))
+    stats, found = scanned(db, T0 + timedelta(days=1))
+    assert (stats.new_boards, list(found), found[("ashby", "solace")]["mentions"]) == (0, [("ashby", "solace")], 6)
+
+
 def test_configured_boards_are_marked_and_never_checked(tmp_path):
     db = tmp_path / "j.duckdb"
     load_thread(db, thread())
@@ -154,6 +167,22 @@ def test_discover_check_add_from_the_command_line(tmp_path, server):
     assert "acme-ai" in out and "enrolled" in out
     code, out, _ = jobtone("--config", str(config), "sources")
     assert "Discovered boards" in out.split("The 2022 study's companies")[1] and "ashby:acme-ai" in out
+
+
+def test_discover_as_a_library_call(tmp_path, server):
+    from jobtone.job import discover
+    serve_boards(server)
+    config = load_config(write_config(tmp_path, server.url))
+    load_thread(config.db_path, thread())
+    clock = iter([T0, T0 + timedelta(minutes=1)] + [T0 + timedelta(hours=1)] * 10)
+    # the time budget ends before the second check: the others are left for next time
+    first = discover(config, check=True, add=True, now=lambda: next(clock), until=T0 + timedelta(minutes=30))
+    assert (first.scan.boards, len(first.checked), first.unchecked) == (6, 1, 5)
+    assert first.checked[0].token == "acme-ai" and first.enrolled == 1  # the most linked board is checked first
+    found = discover(config, check=True, add=True, now=lambda: T0 + timedelta(hours=2))
+    assert (first.scan.new_boards, found.scan.new_boards, len(found.checked), found.unchecked) == (6, 0, 5, 0)
+    assert (found.enrolled, found.retired) == (2, 0)  # SmartRecruiters and Workday; Greenhouse lists none
+    assert discover(config, now=lambda: T0 + timedelta(hours=3)).checked == ()  # without `check`: the scan only
 
 
 def test_recheck_after_recheck_days(tmp_path):

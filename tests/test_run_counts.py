@@ -69,7 +69,7 @@ def test_a_version_4_file_gets_the_run_count_columns(tmp_path):
         con.execute("""INSERT INTO board_runs VALUES ('r1', 'lever', 'spotify', 'Spotify', NULL, NULL, 'ok', 4, 4, 0, 0,
                                                       '', '1 skipped: x: why')""")
     with store.opened(db) as con:
-        assert migrations.schema_version(con) == 5 == len(migrations.MIGRATIONS)
+        assert migrations.schema_version(con) == len(migrations.MIGRATIONS)
         assert con.execute("SELECT run_id, skipped, implausible_dates, batch FROM board_runs").fetchall() == [
             ("r1", None, None, None)]
         migrated = con.execute("""SELECT table_name, column_name, data_type FROM information_schema.columns

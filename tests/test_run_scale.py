@@ -28,7 +28,6 @@ NOT_FOUND = Reply.json({"status": 404, "error": "Job not found"}, status=404)
 def enrol(db, *keys: str) -> None:
     """Boards enrolled as `jobtone discover --add` leaves them."""
     with store.opened(db) as con:
-        ds.ensure_schema(con)
         for key in keys:
             ats, token = key.split(":")
             con.execute("INSERT INTO enrolled_boards VALUES (?, ?, NULL, '{}', ?, NULL)", [ats, token, T0])

@@ -1,5 +1,6 @@
 """The store on real DuckDB files: schema, idempotent bulk loads, history, removal, locks."""
 
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -81,6 +82,56 @@ def test_a_database_from_before_stored_line_hashes_is_migrated_and_analysed(tmp_
         analyse(con, load_lexicon(), now=T2)
         assert con.execute("SELECT uses FROM company_line_counts").fetchall() == [(5,)]
         assert con.execute("SELECT count(*) FROM term_matches WHERE mentions > 0").fetchall() == [(0,)]  # boilerplate
+
+
+def test_a_database_from_before_discovery_was_declared_keeps_its_boards(tmp_path):
+    from scraper import discovery_store as ds
+    db = tmp_path / "j.duckdb"
+    with old_database(db, 5) as con:  # `jobtone discover --add` and a scrape had created their tables on demand
+        con.execute("INSERT INTO enrolled_boards VALUES ('lever', 'acme', 'Acme', '{}', ?, NULL)", [T1])
+        con.execute("INSERT INTO board_visits VALUES ('lever', 'acme', ?)", [T2])
+    with store.opened(db) as con:
+        assert migrations.schema_version(con) == len(migrations.MIGRATIONS) == 6
+        assert [b.key for b in ds.enrolled_boards(con)] == ["lever:acme"]
+        assert ds.last_visits(con) == {("lever", "acme"): T2}
+
+
+def test_migrated_files_have_every_table_schema_sql_declares_as_declared(tmp_path):
+    def tables(db: Path) -> dict[str, list[tuple[str, str]]]:
+        with store.opened(db, read_only=True) as con:
+            return {name: con.execute(f"SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = '{name}'"
+                                      " ORDER BY column_index").fetchall()
+                    for (name,) in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()}
+    declared = set(re.findall(r"CREATE TABLE (\w+)", migrations.SCHEMA_SQL))
+    assert {"discovered_boards", "board_evidence", "board_checks", "enrolled_boards", "board_visits"} <= declared
+    store.connect(tmp_path / "new.duckdb").close()
+    expected = {name: columns for name, columns in tables(tmp_path / "new.duckdb").items() if name in declared}
+    for version in (2, 3, 5):  # before v5 a file had none of the discovery tables; at v5, those discover had made
+        db = tmp_path / f"v{version}.duckdb"
+        old_database(db, version).close()
+        store.connect(db).close()
+        got = tables(db)
+        assert {name: got.get(name) for name in expected} == expected, version
+
+
+@pytest.mark.parametrize("version", [3, 5])
+def test_read_only_commands_convert_a_file_an_older_jobtone_wrote(tmp_path, version):
+    from e2e import jobtone
+    db = tmp_path / "j.duckdb"
+    old_database(db, version).close()
+    for command in (["runs"], ["sources"], ["sql", "SELECT count(*) AS n FROM enrolled_boards"]):
+        code, out, err = jobtone("--db", str(db), *command)
+        assert code == 0 and "error" not in err, (command, err)
+    with store.opened(db, read_only=True) as con:
+        assert migrations.stored_version(con) == len(migrations.MIGRATIONS)
+
+
+def test_a_file_jobtone_never_wrote_is_not_converted_by_a_reader(tmp_path):
+    db = tmp_path / "other.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute("CREATE TABLE notes (x INTEGER)")
+    with store.opened(db, read_only=True) as con:
+        assert con.execute("SELECT table_name FROM duckdb_tables()").fetchall() == [("notes",)]
 
 
 def test_stored_postings_have_their_lines_hashed(tmp_path):

@@ -18,16 +18,15 @@ from __future__ import annotations
 
 import argparse
 import logging
-from datetime import datetime
 from typing import Any, TextIO
 
 from jobtone.context import Context
+from jobtone.job import discover
 from jobtone.output import FORMATS, write_rows
 from jobtone.progress import Progress
 from scraper import discovery_store as ds
 from scraper import store
-from scraper.board_check import CheckResult, check_boards
-from scraper.sources import Board
+from scraper.board_check import CheckResult
 
 NAME = "discover"
 log = logging.getLogger("jobtone")
@@ -47,33 +46,22 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    settings, now = ctx.config.discover, ctx.now()
-    configured = ds.configured_keys(ctx.config.boards)
-    with store.opened(ctx.db_path, wait=ctx.config.lock_wait) as con:
-        stats = ds.scan(con, now, args.origins or ["postings"])
-        to_check = ds.boards_to_check(con, now, settings.recheck_days, configured) if args.check or settings.auto else []
-    log.info("discover: %d links to %d boards (%d new)", stats.links, stats.boards, stats.new_boards)
-    results = _check(ctx, to_check, now)
-    with store.opened(ctx.db_path, wait=ctx.config.lock_wait) as con:
-        ds.record_checks(con, results)
-        retired = ds.retire_missing(con, now)
-        enrolled = ds.enrol(con, now, configured) if args.add or settings.auto else 0
-        rows = ds.candidates(con, configured, evidence=args.format == "json")
-    if results or enrolled or retired:
-        log.info("discover: %d checked, %d enrolled, %d retired", len(results), enrolled, retired)
-    _write(rows, args.format, ctx.out)
-    return 0
+    auto = ctx.config.discover.auto
+    with Progress(0, "checking", ctx.err, ctx.interactive) as progress:
+        def due(boards: int) -> None:
+            progress.total = boards
 
-
-def _check(ctx: Context, boards: list[Board], now: datetime) -> list[CheckResult]:
-    """Check with a progress bar on a terminal and one log line per board otherwise."""
-    with Progress(len(boards), "checking", ctx.err, ctx.interactive) as progress:
-        def done(result: CheckResult) -> None:
+        def checked(result: CheckResult) -> None:
             progress.advance(note=f"{result.ats}:{result.token}")
             if not ctx.interactive:
                 log.info("%s:%s %s %s%s", result.ats, result.token, result.status,
                          "" if result.postings is None else f"({result.postings} postings)", result.error)
-        return check_boards(ctx.config, boards, now, on_done=done)
+        discover(ctx.config, origins=args.origins or ["postings"], check=args.check or auto, add=args.add or auto,
+                 now=ctx.now, on_due=due, on_checked=checked)
+    with store.opened(ctx.db_path, read_only=True, wait=ctx.config.lock_wait) as con:
+        rows = ds.candidates(con, ds.configured_keys(ctx.config.boards), evidence=args.format == "json")
+    _write(rows, args.format, ctx.out)
+    return 0
 
 
 def _write(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
