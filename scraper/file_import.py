@@ -32,7 +32,7 @@ import duckdb
 from scraper.errors import ConfigError, JobtoneError
 from scraper.posting import CONTENT_HASH_SQL, POSTING_ID_SQL
 from scraper.sql import sql_string, transaction
-from scraper.store import LoadStats, limit_memory, merge_incoming
+from scraper.store import NOT_NEW, LoadStats, append_new, limit_memory, merge_incoming
 from scraper.text import html_to_text, normalize
 from scraper.text_sql import UDF_NAME, normalized_sql
 
@@ -108,6 +108,9 @@ def _import(con: duckdb.DuckDBPyConnection, spec: ImportSpec, seen_at: datetime,
         # Numbering records (row_number() OVER ()) keeps the rows after it on one thread: 1.8x slower.
         # Records are numbered in a second, cheap scan, and only when some are bad.
         unnumbered = _checked_sql(spec, _rows_sql(spec.path, False, large_records)[0], columns)
+        direct = _insert_directly(con, spec, unnumbered, params, seen_at)
+        if direct is not None:
+            return direct
         rows, bad_count, _, stats = _merge_batch(con, spec, unnumbered, params, seen_at, 0)
         bad = con.execute(f"""SELECT record, reason FROM ({checked}) WHERE reason IS NOT NULL
                               ORDER BY record LIMIT {MAX_REPORTED}""", params).fetchall() if bad_count else []
@@ -232,9 +235,14 @@ def _timestamp(column: str) -> str:
 def _build_incoming(con: duckdb.DuckDBPyConnection, spec: ImportSpec, checked: str, params: dict[str, str]) -> None:
     """The batch as temp table `incoming`: INCOMING_COLUMNS for good rows, plus `record` and `reason` (NULL
     for a good row), in one pass over the file: text is read, cleaned and hashed once."""
+    select, select_params = _incoming_sql(spec, checked, params)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE incoming AS {select}", select_params)
+
+
+def _incoming_sql(spec: ImportSpec, checked: str, params: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """The SELECT of `incoming` (see _build_incoming) over `checked`, and its parameters."""
     text = "jobtone_clean_text(raw_text)" if spec.html else normalized_sql("raw_text")
-    con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE incoming AS
+    return f"""
             SELECT {POSTING_ID_SQL} AS posting_id, source, board, external_id, company, title,
                    '' AS location, $origin AS url, text, '' AS boilerplate, posted_at, date_source,
                    '' AS raw, '' AS fingerprint, false AS seen_only, {CONTENT_HASH_SQL} AS content_hash,
@@ -246,8 +254,19 @@ def _build_incoming(con: duckdb.DuckDBPyConnection, spec: ImportSpec, checked: s
                                if(reason IS NULL, {text}, '') AS text,
                                nullif(trim({normalized_sql('company')}), '') AS company,
                                coalesce({normalized_sql('title')}, '') AS title
-                        FROM ({checked})))""",
-                {**params, "source": spec.source, "date_source": f"import:{spec.date_col}", "origin": _origin(spec.path)})
+                        FROM ({checked})))""", \
+        {**params, "source": spec.source, "date_source": f"import:{spec.date_col}", "origin": _origin(spec.path)}
+
+
+def _insert_directly(con: duckdb.DuckDBPyConnection, spec: ImportSpec, checked: str, params: dict[str, str],
+                     seen_at: datetime) -> ImportResult | None:
+    """The common import, every record good and new, in one statement from the file into `postings`
+    (store.append_new): the text is read, cleaned, hashed and written once, never held in a temp table.
+    None, with nothing changed, when a record is bad or the file is otherwise no plain append."""
+    select, select_params = _incoming_sql(spec, checked, params)
+    rows = append_new(con, f"SELECT * FROM ({select}) WHERE reason IS NULL OR error('{NOT_NEW}')", select_params,
+                      seen_at)
+    return None if rows is None else ImportResult(LoadStats(rows, rows), rows)
 
 
 def _origin(path: Path) -> str:
