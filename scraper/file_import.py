@@ -4,7 +4,7 @@ The good path never moves rows through Python: DuckDB reads the file, checks eve
 ids and content hashes (POSTING_ID_SQL, CONTENT_HASH_SQL) and `scraper.store.merge_incoming` merges
 the result, so re-importing a file changes nothing. Text is normalised the way the scrapers do it
 (scraper.text.normalize) by its SQL twin, scraper.text_sql: DuckDB does the whitespace, and only the
-few texts that NFKC or the mojibake repair would change go through `normalize` as a Python function.
+few texts that NFKC or the mojibake repair would change go through those two steps in Python.
 `--html` runs every text through `html_to_text` (a regex approximation would glue words across block
 tags, which the scrapers' parser avoids).
 
@@ -33,7 +33,7 @@ from scraper.errors import ConfigError, JobtoneError
 from scraper.posting import CONTENT_HASH_SQL, POSTING_ID_SQL
 from scraper.sql import sql_string, transaction
 from scraper.store import NOT_NEW, LoadStats, append_new, limit_memory, merge_incoming
-from scraper.text import html_to_text, normalize
+from scraper.text import html_to_text, normalize, repaired_nfkc
 from scraper.text_sql import UDF_NAME, normalized_sql
 
 try:  # DuckDB >= 1.4 moved the type constants
@@ -130,11 +130,11 @@ def _import_batches(con: duckdb.DuckDBPyConnection, spec: ImportSpec, checked: s
 
 
 def _register_functions(con: duckdb.DuckDBPyConnection, spec: ImportSpec) -> None:
-    """The Python the import's SQL calls: `normalize` for the few texts text_sql sends it, and the HTML
+    """The Python the import's SQL calls: `repaired_nfkc` for the few texts text_sql sends it, and the HTML
     conversion for --html."""
     convert = html_to_text if spec.html else normalize
     con.create_function("jobtone_clean_text", convert, [VARCHAR], VARCHAR, side_effects=False)
-    con.create_function(UDF_NAME, normalize, [VARCHAR], VARCHAR, side_effects=False)
+    con.create_function(UDF_NAME, repaired_nfkc, [VARCHAR], VARCHAR, side_effects=False)
 
 
 def _batches(con: duckdb.DuckDBPyConnection, checked: str, rows_sql: str, params: dict[str, str],

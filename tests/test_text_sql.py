@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scraper import text_sql
-from scraper.text import normalize
+from scraper.text import normalize, repaired_nfkc
 
 try:  # DuckDB >= 1.4 moved the type constants
     from duckdb.sqltypes import VARCHAR
@@ -25,7 +25,7 @@ CORPUS = next((p / "shared" / "corpus" / "postings.jsonl" for p in Path(__file__
 @pytest.fixture(scope="module")
 def con():
     con = duckdb.connect()
-    con.create_function(text_sql.UDF_NAME, normalize, [VARCHAR], VARCHAR, side_effects=False)
+    con.create_function(text_sql.UDF_NAME, repaired_nfkc, [VARCHAR], VARCHAR, side_effects=False)
     yield con
     con.close()
 
@@ -34,7 +34,7 @@ def sql_normalized(con, texts):
     """Each text through `normalized_sql`, and how many of them went to Python."""
     calls = []
     con.remove_function(text_sql.UDF_NAME)
-    con.create_function(text_sql.UDF_NAME, lambda t: calls.append(t) or normalize(t), [VARCHAR], VARCHAR,
+    con.create_function(text_sql.UDF_NAME, lambda t: calls.append(t) or repaired_nfkc(t), [VARCHAR], VARCHAR,
                         side_effects=True)
     con.execute("CREATE OR REPLACE TEMP TABLE texts AS SELECT unnest($t) AS t, generate_subscripts($t, 1) AS i",
                 {"t": texts})
