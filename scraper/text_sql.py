@@ -65,11 +65,19 @@ def _untidy(column: str) -> str:
 
 def _spaces_and_newlines(column: str) -> str:
     """The whitespace step for a text whose only whitespace is spaces and newlines, and no spaces at a line's
-    end: patterns that start with a literal character (RE2 finds those fast), no repeated subexpression."""
+    end: patterns that start with a literal character (RE2 finds those fast), each only where the text
+    needs it (a branch is evaluated once per row). Most texts' only untidiness is paragraphs separated by
+    a blank line: `replace` of a literal does that in a third of a regular expression's time; a text
+    without two spaces in a row, nothing to do for the last expression. Tested on the text as given: the
+    steps before only remove whitespace from runs and ends, so they never make a pattern appear."""
     stripped = f"regexp_replace({column}, '^[ \\n]+|[ \\n]+$', '', 'g')"
     stripped = f"CASE WHEN {_ends_sql(column, ' ' + chr(10))} THEN {stripped} ELSE {column} END"
-    lines = f"regexp_replace({stripped}, '\\n[ \\n]+', chr(10), 'g')"  # blank lines, line-start spaces
-    return f"regexp_replace({lines}, '  +', ' ', 'g')"
+    # blank lines, line-start spaces; without three newlines or a newline and a space in a row, every run
+    # to collapse is two newlines
+    lines = (f"CASE WHEN contains({column}, repeat(chr(10), 3)) OR contains({column}, chr(10) || ' ') "
+             f"THEN regexp_replace({stripped}, '\\n[ \\n]+', chr(10), 'g') "
+             f"ELSE replace({stripped}, repeat(chr(10), 2), chr(10)) END")
+    return f"CASE WHEN contains({column}, '  ') THEN regexp_replace({lines}, '  +', ' ', 'g') ELSE {lines} END"
 
 
 def _ends_sql(column: str, chars: str) -> str:

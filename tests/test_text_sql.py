@@ -52,6 +52,9 @@ def test_known_cases(con):
              "a\tb\x0bc\x0cd\x1ce\x1df\x1eg\x1fh\x85i\u2028j\u2029k\u3000l\u202fm\u1680n",
              "\u2022 bullet \u2013 dash \u201cquoted\u201d it\u2019s\n\n\n\u2026and\u2122 e\u0301 \u1100\u1161\u11a8",
              "zero\u200bwidth \u200d joiner\ufeff", "", " \n\t ", "plain", "x" + "\u0327\u0301"]
+    # the whitespace step's shortcuts: paragraphs, runs of newlines and spaces, spaces after a newline
+    texts += ["a\n\nb", "a\n\n\nb", "a\n\n\n\nb  c", "a\n\n b", "a\n b\n\nc", "\n\na\n\nb\n\n", "a  b\n\nc",
+              "a   b", "a\nb  c\n\n\n", " a\n\nb", "a\n\nb "]
     assert differences(con, texts) == []
     out, calls = sql_normalized(con, ["We\u2019re hiring \u2022 Python\n\n\u201cgreat\u201d team  \n x", "caf\u00e9"])
     assert calls == 0  # curly quotes, bullets, accented letters, blank lines: all SQL
