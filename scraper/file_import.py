@@ -8,9 +8,12 @@ few texts that NFKC or the mojibake repair would change go through those two ste
 `--html` runs every text through `html_to_text` (a regex approximation would glue words across block
 tags, which the scrapers' parser avoids).
 
-CSV and JSON Lines are read in one scan straight into the merge, in one transaction (an interrupted
-import leaves nothing behind); DuckDB spills to disk past the memory limit. Parquet, whose row groups
-can be read apart, is merged BATCH_ROWS records per transaction.
+CSV and JSON Lines are read in one scan, in one transaction (an interrupted import leaves nothing
+behind); DuckDB spills to disk past the memory limit. Parquet, whose row groups can be read apart, is
+loaded BATCH_ROWS records per transaction. The usual file, or batch, whose records are all good and new
+goes from the file into `postings` in one statement (`store.append_new`: each text read, normalised,
+hashed and written once, never into a temp table); the first record that is not (a bad one, an id
+already stored) stops it, nothing is kept, and the file or batch is merged the general way instead.
 
 Each imported posting's `url` is the file it came from (`file://...`). Importing another file whose ids
 are already stored under the same source is refused unless `replace` is set: two exports that number
@@ -122,6 +125,10 @@ def _import_batches(con: duckdb.DuckDBPyConnection, spec: ImportSpec, checked: s
     stats, rows, bad_count = LoadStats(), 0, 0
     bad: list[tuple[int, str]] = []
     for batch in _batches(con, checked, rows_sql, params, batch_rows):
+        direct = None if spec.html else _insert_directly(con, spec, batch, params, seen_at)
+        if direct is not None:
+            rows, stats = rows + direct.rows, stats + direct.stats
+            continue
         added, batch_bad_count, batch_bad, batch_stats = _merge_batch(con, spec, batch, params, seen_at,
                                                                       MAX_REPORTED - len(bad))
         rows, stats, bad_count = rows + added + batch_bad_count, stats + batch_stats, bad_count + batch_bad_count
