@@ -271,8 +271,8 @@ def _insert_directly(con: duckdb.DuckDBPyConnection, spec: ImportSpec, checked: 
     (store.append_new): the text is read, cleaned, hashed and written once, never held in a temp table.
     None, with nothing changed, when a record is bad or the file is otherwise no plain append."""
     select, select_params = _incoming_sql(spec, checked, params)
-    rows = append_new(con, f"SELECT * FROM ({select}) WHERE reason IS NULL OR error('{NOT_NEW}')", select_params,
-                      seen_at)
+    good = f"SELECT * FROM ({select}) WHERE CASE WHEN reason IS NULL THEN true ELSE error('{NOT_NEW}') END"
+    rows = append_new(con, good, select_params, seen_at)
     return None if rows is None else ImportResult(LoadStats(rows, rows), rows)
 
 

@@ -235,7 +235,7 @@ def append_new(con: duckdb.DuckDBPyConnection, rows: str, params: dict[str, Any]
                 INSERT INTO postings BY NAME
                 SELECT {STORED_COLUMNS}, {words_sql('i.text')} AS words, $seen AS first_seen_at,
                        $seen AS last_seen_at, NULL::TIMESTAMP AS removed_at, $seen AS changed_at
-                FROM ({rows}) i WHERE {plain} OR error('{NOT_NEW}')""",
+                FROM ({rows}) i WHERE CASE WHEN {plain} THEN true ELSE error('{NOT_NEW}') END""",
                 {**params, "seen": seen_at, "earliest": EARLIEST_POSTED,
                  "latest": latest_plausible(seen_at)}).fetchall()[0][0])
             # Rows appended in this transaction come after every row id the table had.
