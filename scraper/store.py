@@ -5,6 +5,7 @@ Writers hold the file only while writing one batch; readers open it read-only. P
 a batch is read by DuckDB itself (`read_json` of a staged JSON-lines file, or any SQL for imports) into a
 temporary table `incoming`, then merged by delete + insert in one transaction — measured 26-47x faster than
 row-at-a-time inserts and 3.7x faster than INSERT ... ON CONFLICT here.
+An import whose postings are all new skips `incoming`: `append_new` writes them in one statement.
 
 Timestamps are naive UTC throughout.
 """
