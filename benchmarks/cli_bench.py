@@ -131,13 +131,15 @@ def write_corpus(path: Path, rows: int, seed: int, id_prefix: str) -> None:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def one_run(corpus: Path, more: Path, work: Path, log: Path) -> list[Step]:
-    """All steps on fresh databases in `work`."""
+def one_run(corpus: Path, more: Path, work: Path, log: Path, import_only: bool = False) -> list[Step]:
+    """All steps on fresh databases in `work` (only the first import with `import_only`)."""
     db, raw = work / "bench.duckdb", work / "duckdb_only.duckdb"
     remove_databases(work)
     jobtone = [*jobtone_command(), "--db", str(db)]
     steps = [Step("import", run_child([*jobtone, "import", str(corpus)], work, log),
                   run_child(duckdb_child(read_json_sql(corpus), raw), work, log), max_ratio=1.3)]
+    if import_only:
+        return steps
     sql, params = match_sql()
     steps.append(Step("first trends --by year (full analysis)",
                       run_child([*jobtone, "trends", "--by", "year"], work, log),
@@ -193,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path("/tmp/jobtone-cli-bench"), help="working folder")
     parser.add_argument("--keep", action="store_true", help="keep (and reuse) the generated dumps and the databases")
     parser.add_argument("--runs", type=int, default=1, help="run every step this many times, each on a fresh database")
+    parser.add_argument("--import-only", action="store_true", help="time only the first import (and DuckDB's)")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     corpus = args.corpus.resolve() if args.corpus else args.work / f"corpus_{args.rows}.jsonl"
@@ -209,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     ok = True
     try:
         for run in range(1, args.runs + 1):
-            steps = one_run(corpus, more, args.work, log)
+            steps = one_run(corpus, more, args.work, log, args.import_only)
             print(f"\nrun {run} of {args.runs} (load average after: {os.getloadavg()[0]:.2f})\n{table(steps)}",
                   flush=True)
             ok = ok and all_passed(steps)

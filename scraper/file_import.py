@@ -4,13 +4,16 @@ The good path never moves rows through Python: DuckDB reads the file, checks eve
 ids and content hashes (POSTING_ID_SQL, CONTENT_HASH_SQL) and `scraper.store.merge_incoming` merges
 the result, so re-importing a file changes nothing. Text is normalised the way the scrapers do it
 (scraper.text.normalize) by its SQL twin, scraper.text_sql: DuckDB does the whitespace, and only the
-few texts that NFKC or the mojibake repair would change go through `normalize` as a Python function.
+few texts that NFKC or the mojibake repair would change go through those two steps in Python.
 `--html` runs every text through `html_to_text` (a regex approximation would glue words across block
 tags, which the scrapers' parser avoids).
 
-CSV and JSON Lines are read in one scan straight into the merge, in one transaction (an interrupted
-import leaves nothing behind); DuckDB spills to disk past the memory limit. Parquet, whose row groups
-can be read apart, is merged BATCH_ROWS records per transaction.
+CSV and JSON Lines are read in one scan, in one transaction (an interrupted import leaves nothing
+behind); DuckDB spills to disk past the memory limit. Parquet, whose row groups can be read apart, is
+loaded BATCH_ROWS records per transaction. The usual file, or batch, whose records are all good and new
+goes from the file into `postings` in one statement (`store.append_new`: each text read, normalised,
+hashed and written once, never into a temp table); the first record that is not (a bad one, an id
+already stored) stops it, nothing is kept, and the file or batch is merged the general way instead.
 
 Each imported posting's `url` is the file it came from (`file://...`). Importing another file whose ids
 are already stored under the same source is refused unless `replace` is set: two exports that number
@@ -32,8 +35,8 @@ import duckdb
 from scraper.errors import ConfigError, JobtoneError
 from scraper.posting import CONTENT_HASH_SQL, POSTING_ID_SQL
 from scraper.sql import sql_string, transaction
-from scraper.store import LoadStats, limit_memory, merge_incoming
-from scraper.text import html_to_text, normalize
+from scraper.store import NOT_NEW, LoadStats, append_new, limit_memory, merge_incoming
+from scraper.text import html_to_text, normalize, repaired_nfkc
 from scraper.text_sql import UDF_NAME, normalized_sql
 
 try:  # DuckDB >= 1.4 moved the type constants
@@ -108,6 +111,9 @@ def _import(con: duckdb.DuckDBPyConnection, spec: ImportSpec, seen_at: datetime,
         # Numbering records (row_number() OVER ()) keeps the rows after it on one thread: 1.8x slower.
         # Records are numbered in a second, cheap scan, and only when some are bad.
         unnumbered = _checked_sql(spec, _rows_sql(spec.path, False, large_records)[0], columns)
+        direct = _insert_directly(con, spec, unnumbered, params, seen_at)
+        if direct is not None:
+            return direct
         rows, bad_count, _, stats = _merge_batch(con, spec, unnumbered, params, seen_at, 0)
         bad = con.execute(f"""SELECT record, reason FROM ({checked}) WHERE reason IS NOT NULL
                               ORDER BY record LIMIT {MAX_REPORTED}""", params).fetchall() if bad_count else []
@@ -119,6 +125,10 @@ def _import_batches(con: duckdb.DuckDBPyConnection, spec: ImportSpec, checked: s
     stats, rows, bad_count = LoadStats(), 0, 0
     bad: list[tuple[int, str]] = []
     for batch in _batches(con, checked, rows_sql, params, batch_rows):
+        direct = None if spec.html else _insert_directly(con, spec, batch, params, seen_at)
+        if direct is not None:
+            rows, stats = rows + direct.rows, stats + direct.stats
+            continue
         added, batch_bad_count, batch_bad, batch_stats = _merge_batch(con, spec, batch, params, seen_at,
                                                                       MAX_REPORTED - len(bad))
         rows, stats, bad_count = rows + added + batch_bad_count, stats + batch_stats, bad_count + batch_bad_count
@@ -127,11 +137,11 @@ def _import_batches(con: duckdb.DuckDBPyConnection, spec: ImportSpec, checked: s
 
 
 def _register_functions(con: duckdb.DuckDBPyConnection, spec: ImportSpec) -> None:
-    """The Python the import's SQL calls: `normalize` for the few texts text_sql sends it, and the HTML
+    """The Python the import's SQL calls: `repaired_nfkc` for the few texts text_sql sends it, and the HTML
     conversion for --html."""
     convert = html_to_text if spec.html else normalize
     con.create_function("jobtone_clean_text", convert, [VARCHAR], VARCHAR, side_effects=False)
-    con.create_function(UDF_NAME, normalize, [VARCHAR], VARCHAR, side_effects=False)
+    con.create_function(UDF_NAME, repaired_nfkc, [VARCHAR], VARCHAR, side_effects=False)
 
 
 def _batches(con: duckdb.DuckDBPyConnection, checked: str, rows_sql: str, params: dict[str, str],
@@ -232,9 +242,14 @@ def _timestamp(column: str) -> str:
 def _build_incoming(con: duckdb.DuckDBPyConnection, spec: ImportSpec, checked: str, params: dict[str, str]) -> None:
     """The batch as temp table `incoming`: INCOMING_COLUMNS for good rows, plus `record` and `reason` (NULL
     for a good row), in one pass over the file: text is read, cleaned and hashed once."""
+    select, select_params = _incoming_sql(spec, checked, params)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE incoming AS {select}", select_params)
+
+
+def _incoming_sql(spec: ImportSpec, checked: str, params: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """The SELECT of `incoming` (see _build_incoming) over `checked`, and its parameters."""
     text = "jobtone_clean_text(raw_text)" if spec.html else normalized_sql("raw_text")
-    con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE incoming AS
+    return f"""
             SELECT {POSTING_ID_SQL} AS posting_id, source, board, external_id, company, title,
                    '' AS location, $origin AS url, text, '' AS boilerplate, posted_at, date_source,
                    '' AS raw, '' AS fingerprint, false AS seen_only, {CONTENT_HASH_SQL} AS content_hash,
@@ -246,8 +261,19 @@ def _build_incoming(con: duckdb.DuckDBPyConnection, spec: ImportSpec, checked: s
                                if(reason IS NULL, {text}, '') AS text,
                                nullif(trim({normalized_sql('company')}), '') AS company,
                                coalesce({normalized_sql('title')}, '') AS title
-                        FROM ({checked})))""",
-                {**params, "source": spec.source, "date_source": f"import:{spec.date_col}", "origin": _origin(spec.path)})
+                        FROM ({checked})))""", \
+        {**params, "source": spec.source, "date_source": f"import:{spec.date_col}", "origin": _origin(spec.path)}
+
+
+def _insert_directly(con: duckdb.DuckDBPyConnection, spec: ImportSpec, checked: str, params: dict[str, str],
+                     seen_at: datetime) -> ImportResult | None:
+    """The common import, every record good and new, in one statement from the file into `postings`
+    (store.append_new): the text is read, cleaned, hashed and written once, never held in a temp table.
+    None, with nothing changed, when a record is bad or the file is otherwise no plain append."""
+    select, select_params = _incoming_sql(spec, checked, params)
+    good = f"SELECT * FROM ({select}) WHERE CASE WHEN reason IS NULL THEN true ELSE error('{NOT_NEW}') END"
+    rows = append_new(con, good, select_params, seen_at)
+    return None if rows is None else ImportResult(LoadStats(rows, rows), rows)
 
 
 def _origin(path: Path) -> str:

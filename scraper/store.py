@@ -5,6 +5,7 @@ Writers hold the file only while writing one batch; readers open it read-only. P
 a batch is read by DuckDB itself (`read_json` of a staged JSON-lines file, or any SQL for imports) into a
 temporary table `incoming`, then merged by delete + insert in one transaction — measured 26-47x faster than
 row-at-a-time inserts and 3.7x faster than INSERT ... ON CONFLICT here.
+An import whose postings are all new skips `incoming`: `append_new` writes them in one statement.
 
 Timestamps are naive UTC throughout.
 """
@@ -65,6 +66,9 @@ TRUNCATED_NOTE = f"\n[jobtone: text cut at {MAX_TEXT_CHARS:,} characters]"
 # the posting is stored without a date (its `raw` keeps what the source said) and the load counts it.
 EARLIEST_POSTED = datetime(1995, 1, 1)
 MAX_DAYS_AHEAD = 366
+
+# The error that stops `append_new` at a posting that is not plainly new.
+NOT_NEW = "jobtone: not every posting is new"
 
 _LOCK_HOLDER = re.compile(r"(?:Conflicting lock is held in|lock is held by)\s+(.+?)(?:\.\s+See also|$)", re.S)
 
@@ -235,6 +239,37 @@ def load_jsonl(con: duckdb.DuckDBPyConnection, path: Path, seen_at: datetime,
         stats = merge_incoming(con, seen_at, complete)
         on_loaded(con, stats)
         return stats
+
+
+def append_new(con: duckdb.DuckDBPyConnection, rows: str, params: dict[str, Any], seen_at: datetime) -> int | None:
+    """Store the postings `rows` selects (INCOMING_COLUMNS) in one statement, their lines hashed, when every
+    one is new: what `merge_incoming` would do for them, without `incoming` (a temp table holding every
+    text once more: a third of the time of a large import). Returns how many; None, with nothing changed,
+    if any is not plainly new — its id stored already or twice in `rows`, its date implausible, its text
+    too long, or `rows` raising NOT_NEW — (the statement stops where one is met): merge those instead."""
+    plain = (f"NOT seen_only AND strlen(text) <= {MAX_TEXT_CHARS} AND strlen(boilerplate) <= {MAX_TEXT_CHARS} "
+             "AND (posted_at IS NULL OR posted_at BETWEEN $earliest AND $latest) "
+             "AND posting_id NOT IN (SELECT posting_id FROM postings)")
+    try:
+        with transaction(con):
+            before = int(con.execute("SELECT coalesce(max(rowid), -1) FROM postings").fetchall()[0][0])
+            count = int(con.execute(f"""
+                INSERT INTO postings BY NAME
+                SELECT {STORED_COLUMNS}, {words_sql('i.text')} AS words, $seen AS first_seen_at,
+                       $seen AS last_seen_at, NULL::TIMESTAMP AS removed_at, $seen AS changed_at
+                FROM ({rows}) i WHERE CASE WHEN {plain} THEN true ELSE error('{NOT_NEW}') END""",
+                {**params, "seen": seen_at, "earliest": EARLIEST_POSTED,
+                 "latest": latest_plausible(seen_at)}).fetchall()[0][0])
+            # Rows appended in this transaction come after every row id the table had.
+            added = f"(SELECT posting_id, company, text FROM postings WHERE rowid > {before})"
+            if con.execute(f"SELECT count(*) > count(DISTINCT posting_id) FROM {added}").fetchall()[0][0]:
+                con.execute(f"SELECT error('{NOT_NEW}')")
+            hash_lines(con, added)
+    except duckdb.InvalidInputException as exc:
+        if NOT_NEW not in str(exc):
+            raise
+        return None
+    return count
 
 
 def merge_incoming(con: duckdb.DuckDBPyConnection, seen_at: datetime,

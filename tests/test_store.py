@@ -238,3 +238,28 @@ def test_stored_word_counts_equal_python_split_for_normalised_text(tmp_path):
         store.load_postings(con, [posting(n, text) for n, text in enumerate(texts)], T1)
         stored = dict(con.execute("SELECT external_id, words FROM postings").fetchall())
     assert {int(k): v for k, v in stored.items()} == {n: len(text.split()) for n, text in enumerate(texts)}
+
+
+def _appended(con, path: Path, seen: datetime):
+    columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in store.INCOMING_COLUMNS.items()) + "}"
+    return store.append_new(con, f"SELECT * FROM read_json('{path}', format = 'newline_delimited', columns = {columns})",
+                            {}, seen)
+
+
+def test_append_new_stores_what_a_merge_would_and_refuses_anything_not_plainly_new(tmp_path):
+    batch, merged, appended = tmp_path / "b.jsonl", tmp_path / "m.duckdb", tmp_path / "a.duckdb"
+    postings = "SELECT * EXCLUDE (first_seen_at, last_seen_at, changed_at) FROM postings ORDER BY ALL"
+    lines = "SELECT * FROM posting_lines ORDER BY ALL"
+    store.write_jsonl([posting(1, "Two\nlines."), posting(2)], batch)
+    with store.opened(merged) as con:
+        store.load_jsonl(con, batch, T1)
+    with store.opened(appended) as con:
+        assert _appended(con, batch, T1) == 2
+        assert _appended(con, batch, T2) is None  # ids already stored: nothing changed
+        store.write_jsonl([posting(3), posting(3)], batch)
+        assert _appended(con, batch, T2) is None  # an id twice
+        store.write_jsonl([posting(4), Posting("greenhouse", "acme", "5", "E", "t", datetime(1980, 1, 1), "x")], batch)
+        assert _appended(con, batch, T2) is None  # an implausible date
+    assert rows(merged, postings) == rows(appended, postings)
+    assert rows(merged, lines) == rows(appended, lines) and len(rows(merged, lines)) == 3
+    assert rows(appended, "SELECT count(*), min(first_seen_at), max(changed_at) FROM postings") == [(2, T1, T1)]

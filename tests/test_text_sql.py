@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scraper import text_sql
-from scraper.text import normalize
+from scraper.text import normalize, repaired_nfkc
 
 try:  # DuckDB >= 1.4 moved the type constants
     from duckdb.sqltypes import VARCHAR
@@ -25,7 +25,7 @@ CORPUS = next((p / "shared" / "corpus" / "postings.jsonl" for p in Path(__file__
 @pytest.fixture(scope="module")
 def con():
     con = duckdb.connect()
-    con.create_function(text_sql.UDF_NAME, normalize, [VARCHAR], VARCHAR, side_effects=False)
+    con.create_function(text_sql.UDF_NAME, repaired_nfkc, [VARCHAR], VARCHAR, side_effects=False)
     yield con
     con.close()
 
@@ -34,7 +34,7 @@ def sql_normalized(con, texts):
     """Each text through `normalized_sql`, and how many of them went to Python."""
     calls = []
     con.remove_function(text_sql.UDF_NAME)
-    con.create_function(text_sql.UDF_NAME, lambda t: calls.append(t) or normalize(t), [VARCHAR], VARCHAR,
+    con.create_function(text_sql.UDF_NAME, lambda t: calls.append(t) or repaired_nfkc(t), [VARCHAR], VARCHAR,
                         side_effects=True)
     con.execute("CREATE OR REPLACE TEMP TABLE texts AS SELECT unnest($t) AS t, generate_subscripts($t, 1) AS i",
                 {"t": texts})
@@ -52,6 +52,9 @@ def test_known_cases(con):
              "a\tb\x0bc\x0cd\x1ce\x1df\x1eg\x1fh\x85i\u2028j\u2029k\u3000l\u202fm\u1680n",
              "\u2022 bullet \u2013 dash \u201cquoted\u201d it\u2019s\n\n\n\u2026and\u2122 e\u0301 \u1100\u1161\u11a8",
              "zero\u200bwidth \u200d joiner\ufeff", "", " \n\t ", "plain", "x" + "\u0327\u0301"]
+    # the whitespace step's shortcuts: paragraphs, runs of newlines and spaces, spaces after a newline
+    texts += ["a\n\nb", "a\n\n\nb", "a\n\n\n\nb  c", "a\n\n b", "a\n b\n\nc", "\n\na\n\nb\n\n", "a  b\n\nc",
+              "a   b", "a\nb  c\n\n\n", " a\n\nb", "a\n\nb "]
     assert differences(con, texts) == []
     out, calls = sql_normalized(con, ["We\u2019re hiring \u2022 Python\n\n\u201cgreat\u201d team  \n x", "caf\u00e9"])
     assert calls == 0  # curly quotes, bullets, accented letters, blank lines: all SQL
