@@ -299,7 +299,9 @@ def _clean_incoming(con: duckdb.DuckDBPyConnection, seen_at: datetime) -> int:
                         WHERE strlen({column}) > {MAX_TEXT_CHARS} AND length({column}) > {MAX_TEXT_CHARS}""",
                     {"note": TRUNCATED_NOTE})
     latest = latest_plausible(seen_at)
-    rows = con.execute("""UPDATE incoming SET posted_at = NULL, date_source = ''
+    # A source record without `raw` (a file import) keeps the dropped date there: {"import:date": "2900-06-01 ..."}.
+    rows = con.execute("""UPDATE incoming SET posted_at = NULL, date_source = '',
+                                              raw = if(raw = '', json_object(date_source, posted_at::VARCHAR)::VARCHAR, raw)
                           WHERE posted_at < $earliest OR posted_at > $latest""",
                        {"earliest": EARLIEST_POSTED, "latest": latest}).fetchall()
     implausible = int(rows[0][0]) if rows else 0

@@ -59,6 +59,10 @@ def test_import_reports_implausible_dates(tmp_path):
     code, _, err = jobtone("--db", str(tmp_path / "jobtone.duckdb"), "import", str(csv))
     assert code == 0, err
     assert "3 rows; 3 new, 0 updated, 0 unchanged, 0 bad, 2 implausible dates (before 1995 or over a year ahead" in err
+    kept = query(tmp_path / "jobtone.duckdb", "SELECT external_id, posted_at, raw FROM postings ORDER BY external_id")
+    assert [(i, p is None) for i, p, _ in kept] == [("1", False), ("2", True), ("3", True)]
+    assert [json.loads(raw) for _, _, raw in kept[1:]] == [{"import:date": "0001-01-01 00:00:00"},
+                                                          {"import:date": "2900-06-01 00:00:00"}]  # kept in raw
 
 
 def test_a_version_4_file_gets_the_run_count_columns(tmp_path):
