@@ -60,7 +60,7 @@ if TYPE_CHECKING:
 
 DPI = 150
 __all__ = ["CHART_KINDS", "by_group_chart", "contiguous_runs", "coverage_chart", "date_ticks", "legend_columns",
-           "save_figure", "share_chart", "term_grid", "write_charts"]
+           "save_figure", "share_chart", "term_grid", "write_charts", "MAX_PANELS"]
 # What is in the data: Hacker News in its orange, boards in blue, each imported source in its own colour.
 FAMILY_COLOURS = {"hn": "#f28e2b", "boards": "#4e79a7"}
 IMPORT_COLOURS = ("#59a14f", "#b07aa1", "#9c755f", "#76b7b2", "#edc948", "#e15759", "#bab0ac")
@@ -95,6 +95,9 @@ def share_chart(rows: Sequence[TrendRow], meta: ChartMeta, smooth: int = 1) -> F
     return fig
 
 
+MAX_PANELS = 36  # the terms chart draws at most this many terms
+
+
 @styled
 def term_grid(rows: Sequence[TrendRow], meta: ChartMeta, smooth: int = 1,
               shared_y: bool = True) -> Figure:
@@ -103,6 +106,9 @@ def term_grid(rows: Sequence[TrendRow], meta: ChartMeta, smooth: int = 1,
     if not rows:
         return no_data_figure(meta, title)
     terms = _ordered_terms(rows, meta)
+    if len(terms) > MAX_PANELS:  # beyond this a panel is too small to read (and 200 took half a minute to draw)
+        title += f" (the {MAX_PANELS} of {len(terms)} terms with most matches; all are in the trend table)"
+        terms = _most_matched(rows, terms, MAX_PANELS)
     ncols = min(len(terms), 4 if len(terms) > 6 else 3)
     nrows = math.ceil(len(terms) / ncols)
     fig = new_figure(3.3 * ncols + 0.9, 2.3 * nrows + 1.4, meta, rows)
@@ -132,6 +138,15 @@ def term_grid(rows: Sequence[TrendRow], meta: ChartMeta, smooth: int = 1,
 
 def _extra_handles(corrected: bool, marked: int) -> list[Any]:
     return [*([corrected_handle()] if corrected else []), *([mark_handle()] if marked else [])]
+
+
+def _most_matched(rows: Sequence[TrendRow], terms: Sequence[str], n: int) -> list[str]:
+    """The `n` terms with most matches over all periods, in `terms`' order."""
+    matches = {t: 0 for t in terms}
+    for r in rows:
+        matches[r.series] = matches.get(r.series, 0) + r.matches
+    top = set(sorted(terms, key=lambda t: -matches[t])[:n])
+    return [t for t in terms if t in top]
 
 
 def _ordered_terms(rows: Sequence[TrendRow], meta: ChartMeta) -> list[str]:

@@ -10,6 +10,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from analysis.charts import (
+    MAX_PANELS,
     by_group_chart,
     contiguous_runs,
     coverage_chart,
@@ -175,6 +176,17 @@ def test_term_grid_one_panel_per_term_in_lexicon_order_with_optional_shared_y():
     assert len({ax.get_ylim() for ax in panels}) == 1
     own = [ax for ax in term_grid(term_rows(), META, shared_y=False).axes if ax.axison]
     assert len({ax.get_ylim() for ax in own}) > 1
+
+
+def test_term_grid_draws_the_most_matched_terms_when_there_are_too_many_to_read():
+    terms = tuple((f"term{k:03}", "supportive") for k in range(200))
+    rows = [trend_row(period, start, term, 220, k % 50) for period, start in months(12)
+            for k, (term, _) in enumerate(terms)]
+    fig = term_grid(rows, replace(META, term_categories=terms))
+    panels = [ax.get_title(loc="left") for ax in fig.axes if ax.axison]
+    assert len(panels) == MAX_PANELS == 36
+    assert panels == sorted(panels) and {int(t[4:]) % 50 for t in panels} >= set(range(43, 50))  # lexicon order
+    assert "the 36 of 200 terms with most matches" in fig.get_suptitle()
 
 
 def test_by_group_chart_has_a_panel_per_group_on_shared_axes():
