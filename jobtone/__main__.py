@@ -1,5 +1,3 @@
-import sys
+from jobtone.cli import console
 
-from jobtone.cli import main
-
-sys.exit(main())
+console()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -73,6 +74,17 @@ def setup_logging(ctx: Context) -> None:
     root.setLevel(level)
     if not ctx.debug:
         logging.getLogger("urllib3").setLevel(logging.WARNING)
+
+
+def console() -> NoReturn:
+    """The `jobtone` command: `main`, then exit. After Ctrl-C at once: fetches still under way are not waited
+    for (a thread cannot be stopped; the run is recorded `interrupted`, what they half-staged the next run removes)."""
+    code = main()
+    if code == ExitCode.INTERRUPTED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:

@@ -282,14 +282,14 @@ def scrape(config: Config, boards: Iterable[Board], *, command: str = "scrape",
                 on_done(outcome)
 
         loads = BackgroundLoad(finished)
+        pool = ThreadPoolExecutor(max_workers=workers or turns.workers())
         try:
-            with ThreadPoolExecutor(max_workers=workers or turns.workers()) as pool:
-                try:
-                    _drive(pool, turns, fetch, loads.put, lambda: until is not None and now() >= until)
-                    loads.close()
-                except BaseException:  # the disk, not a board (every other board would fail the same way), or Ctrl-C
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    raise
+            _drive(pool, turns, fetch, loads.put, lambda: until is not None and now() >= until)
+            loads.close()
+            pool.shutdown()
+        except BaseException:  # the disk, not a board (every other board would fail the same way), or Ctrl-C:
+            pool.shutdown(wait=False, cancel_futures=True)  # not waiting for the fetches under way
+            raise
         finally:
             loads.abandon()  # after close: nothing left; after Ctrl-C: the write under way ends first
             client.close()

@@ -7,6 +7,9 @@ from __future__ import annotations
 import errno
 import json
 import shutil
+import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -226,3 +229,24 @@ def test_a_database_that_cannot_be_opened_fails_a_scrape_and_its_record_waits_st
     first, second = query(db, "SELECT command, status, error FROM runs ORDER BY started_at")
     assert first[:2] == ("scrape", "failed") and first[2].startswith(f"cannot write {db}")
     assert second == ("scrape", "ok", "")
+
+
+def test_ctrl_c_during_a_scrape_does_not_wait_for_the_fetches_under_way(tmp_path, server):
+    server.route(LEVER, Reply.json(SPOTIFY, delay=600))  # answers long after this test's patience
+    config = write_config(tmp_path, server.url, board("lever", "spotify", "Spotify"))
+    config.write_text(config.read_text(encoding="utf-8").replace("timeout = 5", "timeout = 900"), encoding="utf-8")
+    process = subprocess.Popen([sys.executable, "-m", "jobtone", "--config", str(config), "-q", "scrape"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not server.hits(LEVER):  # the fetch is under way
+            assert time.monotonic() < deadline and process.poll() is None, "the scrape never fetched"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)  # a bound on a hang (the board answers after 600 s), not a timing
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 130 and err.splitlines() == ["jobtone: interrupted"], err
+    assert query(tmp_path / "jobtone.duckdb", "SELECT status, error FROM runs") == [("interrupted", "interrupted (Ctrl-C)")]
