@@ -188,7 +188,8 @@ def scan(con: duckdb.DuckDBPyConnection, scanner: Scanner, source: str) -> Itera
     postings scanned with the exact pattern. A match counts when NOT excluded AND window_ok."""
     with temp_tables(con, "found", "scanned_rows"):
         with temp_tables(con, "found_raw", "found_kinds", "window_texts"):
-            con.execute("CREATE OR REPLACE TEMP TABLE window_texts (posting_id BIGINT, text VARCHAR, exact BOOLEAN)")
+            con.execute("CREATE OR REPLACE TEMP TABLE window_texts (posting_id BIGINT, text VARCHAR, ms VARCHAR[], "
+                        "exact BOOLEAN)")
             _scan(con, scanner, source, "found_raw", scanner.pattern, keep="scanned_rows")
             classify_matches(con, scanner)
             rescan = con.execute("SELECT count(*) FROM found_raw JOIN found_kinds USING (m) WHERE unresolved").fetchall()[0][0] > 0
@@ -223,7 +224,7 @@ def _scan(con: duckdb.DuckDBPyConnection, scanner: Scanner, source: str, table: 
             CREATE OR REPLACE TEMP TABLE {table} AS
             SELECT posting_id, unnest(ms) AS m, generate_subscripts(ms, 1) AS k, {exact} AS exact
             FROM scanned WHERE len(ms) > 0""")
-        con.execute(f"INSERT INTO window_texts SELECT posting_id, window_text, {exact} FROM scanned "
+        con.execute(f"INSERT INTO window_texts SELECT posting_id, window_text, ms, {exact} FROM scanned "
                     "WHERE window_text IS NOT NULL")
 
 
@@ -332,13 +333,13 @@ def _find_with_windows(con: duckdb.DuckDBPyConnection, scanner: Scanner, rescann
         veto = " ".join(f"WHEN {i} THEN nullif(regexp_extract(words, {sql_string(words_regex(t.not_near))}, 1), '')"
                         for i, t in terms if t.not_near)
         windows = _WINDOWS.format(
-            terms=", ".join(str(i) for i, _ in terms), chars=window * CHARS_PER_WORD, pieces=window + 1,
+            terms=", ".join(str(i) for i, _ in terms), chars=window * CHARS_PER_WORD,
             size=" ".join(f"WHEN {i} THEN {t.window}" for i, t in terms), near=near,
             veto=f"CASE term {veto} END" if veto else "NULL::VARCHAR", word=WORD,
             left_words=_words_sql(f"right(left_text, {SHORT_CHARS_PER_WORD} * size)"),
             right_words=_words_sql(f"left(right_text, {SHORT_CHARS_PER_WORD} * size)"),
             # Only when needed: the exact pattern takes ~0.05 s to compile.
-            exact="UNION ALL SELECT posting_id, regexp_split_to_array(text, $exact_pattern) FROM texts WHERE exact"
+            exact="UNION ALL SELECT posting_id, text, ms, regexp_split_to_array(text, $exact_pattern) FROM texts WHERE exact"
                   if rescanned else "")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE found AS
@@ -348,30 +349,31 @@ def _find_with_windows(con: duckdb.DuckDBPyConnection, scanner: Scanner, rescann
                 ({"pattern": scanner.pattern} | ({"exact_pattern": scanner.exact_pattern} if rescanned else {})) if terms else {})
 
 
-# The window rules for the matches that need them (`needed`): each such posting's text is split at its
-# matches once (the pattern its matches came from; the matches themselves are `found_raw`'s), and only the
-# `pieces` pieces (each the text between two matches and the match that ends it, cut to `chars`) on either
-# side of a match are read: the text before the match and the rest of it after its core. A piece holds at
-# least one word, so `pieces` = n + 1 covers n words; the words are those of the term's window. Words are
-# read from the `short` characters per word of window next to the match first (Unicode classes make the word
-# regex slow: ~30 MB/s; an ASCII stretch is read with an ASCII class), and from the whole stretch only when
-# that holds no more than the window's words (the one furthest from the match may be cut).
-
-
 def _words_sql(text: str) -> str:
     """SQL: the words of `text`, read with an ASCII class when it is ASCII (same words, faster)."""
-    return f"if(strlen({text}) = length({text}), regexp_extract_all({text}, '{ASCII_WORD}+'), regexp_extract_all({text}, '{WORD}+'))"
+    return (f"if(strlen({text}) = length({text}), regexp_extract_all({text}, '{ASCII_WORD}+'), "
+            f"regexp_extract_all({text}, '{WORD}+'))")
 
 
+# The window rules for the matches that need them (`needed`): each such posting's text is split at its
+# matches once (with the pattern its matches came from), which places every match: it starts after the
+# pieces and matches before it. The words of the window are read from the text before the match and from
+# the rest of the text after its core, each cut to `chars` characters: from the `short` characters per word of
+# window next to the match first (the word regex is slow, ~150 ns a word, and slower with Unicode classes:
+# an ASCII stretch is read with an ASCII class), and from the whole stretch only when that holds no more
+# than the window's words (the one furthest from the match may be cut).
 _WINDOWS = """
     WITH needed AS (SELECT f.posting_id, f.k, c.term, c.core FROM found_raw f JOIN found_kinds c USING (m)
                     WHERE c.term IN ({terms}) AND NOT c.excluded AND NOT c.kept),
     texts AS (SELECT * FROM window_texts WHERE posting_id IN (SELECT posting_id FROM needed)),
-    cut AS (SELECT posting_id, pieces, ms FROM (
-                SELECT posting_id, regexp_split_to_array(text, $pattern) AS pieces FROM texts WHERE NOT exact
-                {exact})
-            JOIN (SELECT posting_id, list(m ORDER BY k) AS ms FROM found_raw
-                  WHERE posting_id IN (SELECT posting_id FROM texts) GROUP BY ALL) USING (posting_id))
+    cut AS (SELECT posting_id, text, ms, regexp_split_to_array(text, $pattern) AS pieces FROM texts WHERE NOT exact
+            {exact}),
+    placed AS (SELECT posting_id, k, term, CASE term {size} END AS size, text,
+                      length(array_to_string(pieces[1:k], '')) + length(array_to_string(ms[1:k - 1], '')) AS before,
+                      length(core) AS core_length
+               FROM needed JOIN cut USING (posting_id)),
+    stretches AS (SELECT posting_id, k, term, size, right(left(text, before), {chars}) AS left_text,
+                         substring(text, before + core_length + 1, {chars}) AS right_text FROM placed)
     SELECT posting_id, k, near_hit AND veto IS NULL AS window_ok, if(near_hit, veto, NULL) AS veto FROM (
         SELECT posting_id, k, CASE term {near} END AS near_hit, {veto} AS veto FROM (
             SELECT posting_id, k, term,
@@ -379,17 +381,7 @@ _WINDOWS = """
                 SELECT posting_id, k, term, size,
                        CASE WHEN len(lw) > size THEN lw ELSE regexp_extract_all(left_text, '{word}+') END AS lw,
                        CASE WHEN len(rw) > size THEN rw ELSE regexp_extract_all(right_text, '{word}+') END AS rw
-                FROM (SELECT *, {left_words} AS lw, {right_words} AS rw FROM (
-                    SELECT posting_id, k, term, CASE term {size} END AS size,
-                           right(array_to_string(list_transform(
-                               list_zip(pieces[greatest(k - {pieces}, 1):k - 1], ms[greatest(k - {pieces}, 1):k - 1]),
-                               lambda x: right(x[1] || x[2], {chars})), '') || right(pieces[k], {chars}), {chars})
-                               AS left_text,
-                           left(right(ms[k], length(ms[k]) - length(core)) || array_to_string(
-                               list_transform(list_zip(pieces[k + 1:k + {pieces}], ms[k + 1:k + {pieces}]),
-                                              lambda x: left(x[1] || coalesce(x[2], ''), {chars})), ''), {chars})
-                               AS right_text
-                    FROM needed JOIN cut USING (posting_id))))))"""
+                FROM (SELECT *, {left_words} AS lw, {right_words} AS rw FROM stretches))))"""
 
 
 def count_in_texts(lexicon: Lexicon, texts: list[str]) -> list[dict[str, tuple[int, int, int]]]:
