@@ -23,7 +23,7 @@ from analysis.precision import corrected_rows, precision_table
 from analysis.report import write_report
 from analysis.report_sections import ReportData
 from analysis.series import CSV_COLUMNS, ChartMeta, TrendRow
-from analysis.trends import MIN_POSTINGS, TrendQuery, data_range, trend_rows
+from analysis.trends import MIN_POSTINGS, TrendQuery, data_range, trend_series
 from scraper import store
 from scraper.config import Config
 from scraper.errors import ConfigError
@@ -113,11 +113,7 @@ def first_used(uses: Sequence[LexiconUse], lexicon: Lexicon) -> datetime | None:
 
 def chart_series(con: duckdb.DuckDBPyConnection, query: TrendQuery) -> dict[str, list[TrendRow]]:
     """The three series the charts draw: categories, terms, and categories split by source family."""
-    return {
-        "share": trend_rows(con, query),
-        "terms": trend_rows(con, replace(query, terms=True)),
-        "groups": trend_rows(con, replace(query, group=True)),
-    }
+    return trend_series(con, query)
 
 
 def chart_meta(lexicon: Lexicon, rows: list[TrendRow], date_basis: str, include_boilerplate: bool,
