@@ -244,24 +244,27 @@ def classify_matches(con: duckdb.DuckDBPyConnection, scanner: Scanner) -> None:
     """Each distinct matched string of `found_raw` → (core, term, excluded, kept, unresolved), once: `found_kinds`.
     A phrase's string with no whole-word form of its term inside gets term NULL (like junk)."""
     params: dict[str, object] = {}
-    whens = []
-    for i, (regex, term, kind) in enumerate(scanner.classifier()):
+    whens: list[str] = []
+    phrase_terms: dict[int, str] = {}
+    for i, (regex, index, kind) in enumerate(scanner.classifier()):
         params[f"r{i}"] = regex
-        what = str(term)
+        whens.append(f"WHEN regexp_full_match(core, $r{i}) THEN {{'term': {index}, 'kind': '{kind}'}}")
         if kind != "form":
-            params[f"f{i}"] = form_inside_regex(scanner.lexicon.terms[term])
-            what = f"if(regexp_matches(core, $f{i}), {term}, NULL)"
-        whens.append(f"WHEN regexp_full_match(core, $r{i}) THEN {{'term': {what}, 'kind': '{kind}'}}")
+            phrase_terms[index] = form_inside_regex(scanner.lexicon.terms[index])
     case = "CASE WHEN junk THEN NULL " + " ".join(whens) + " ELSE NULL END"
+    # One regex per term for "holds a form" (not one per run of phrases: each costs ~10 ms to compile).
+    params.update({f"f{index}": regex for index, regex in phrase_terms.items()})
+    holds = " ".join(f"WHEN {index} THEN regexp_matches(core, $f{index})" for index in phrase_terms)
+    term = f"if(kind.kind = 'form' OR CASE kind.term {holds} END, kind.term, NULL)" if holds else "kind.term"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE found_kinds AS
-        SELECT m, core, kind.term AS term, coalesce(kind.kind = 'exclude' AND kind.term IS NOT NULL, false) AS excluded,
-               coalesce(kind.kind = 'keep' AND kind.term IS NOT NULL, false) AS kept,
+        SELECT m, core, term, coalesce(kind.kind = 'exclude' AND term IS NOT NULL, false) AS excluded,
+               coalesce(kind.kind = 'keep' AND term IS NOT NULL, false) AS kept,
                kind IS NULL AND NOT junk AS unresolved
-        FROM (SELECT m, core, junk, {case} AS kind FROM (
+        FROM (SELECT *, {term} AS term FROM (SELECT m, core, junk, {case} AS kind FROM (
                 SELECT m, core, NOT regexp_matches(core, '^[a-zA-Z0-9]') AS junk FROM (
                     SELECT m, if(regexp_matches(m, '[^\\pL\\pN_]$'), left(m, -1), m) AS core
-                    FROM (SELECT DISTINCT m FROM found_raw))))""", params)
+                    FROM (SELECT DISTINCT m FROM found_raw)))))""", params)
 
 
 @contextmanager
