@@ -47,6 +47,8 @@ FAST_AFTER = rf"(?:[^\pL\pN_]|$|{NON_ASCII_WORD}{WORD}*{AFTER})"
 CHARS_PER_WORD = 100
 # ... of which this many per word are read first (see _WINDOWS).
 SHORT_CHARS_PER_WORD = 16
+# A posting whose matches times characters exceed this has its windows read by contexts() (see _find_with_windows).
+LARGE_WINDOW_WORK = 2_000_000
 # The text as scanned: RE2's case folding has no İ (U+0130), so it becomes I (one character for one).
 SCAN_TEXT = "CASE WHEN contains({col}, 'İ') THEN replace({col}, 'İ', 'I') ELSE {col} END"
 
@@ -269,7 +271,8 @@ def classify_matches(con: duckdb.DuckDBPyConnection, scanner: Scanner) -> None:
 
 @contextmanager
 def contexts(con: duckdb.DuckDBPyConnection, scanner: Scanner, postings_sql: str, chars: int, pieces: int,
-             params: dict[str, object] | None = None, max_matches: int | None = None) -> Iterator[str]:
+             params: dict[str, object] | None = None, max_matches: int | None = None, found: str = "found"
+             ) -> Iterator[str]:
     """Temp table `located(posting_id, k, left_text, right_text)`: up to `chars` characters before and after
     every match (after its core) in the postings `postings_sql` (posting_id, text, exact) selects, rescanned
     with the pattern `found` used for them; with `max_matches`, only each posting's first that many.
@@ -290,7 +293,7 @@ def contexts(con: duckdb.DuckDBPyConnection, scanner: Scanner, postings_sql: str
                 FROM ({_split('$pattern', 'NOT exact')} UNION ALL {_split('$exact_pattern', 'exact')})
                 WHERE len(ms) > 0""",
                         {"pattern": scanner.pattern, "exact_pattern": scanner.exact_pattern})
-            con.execute(_CONTEXTS.format(chars=int(chars), pieces=int(pieces), keep=keep,
+            con.execute(_CONTEXTS.format(chars=int(chars), pieces=int(pieces), keep=keep, found=found,
                                          limit=f"AND c.k <= {int(max_matches)}" if max_matches else ""))
         yield "located"
 
@@ -317,7 +320,7 @@ _CONTEXTS = """
                 FROM cut WHERE true {keep})
           WINDOW w_before AS (PARTITION BY posting_id ORDER BY k ROWS BETWEEN {pieces} PRECEDING AND 1 PRECEDING),
                  w_after AS (PARTITION BY posting_id ORDER BY k ROWS BETWEEN 1 FOLLOWING AND {pieces} FOLLOWING)) c
-    JOIN found f USING (posting_id, k)
+    JOIN {found} f USING (posting_id, k)
     WHERE c.m IS NOT NULL {limit}"""
 
 
@@ -326,30 +329,43 @@ def _find_with_windows(con: duckdb.DuckDBPyConnection, scanner: Scanner, rescann
     match of a term with `near`/`not_near` words that no phrase decided, the words around it, read from
     `window_texts` cut at the matches once (see `_WINDOWS`); `rescanned`: some postings were scanned exactly."""
     terms = [(i, t) for i, t in enumerate(scanner.lexicon.terms) if t.positional]
-    windows = "SELECT NULL::BIGINT AS posting_id, NULL::BIGINT AS k, NULL::BOOLEAN AS window_ok, NULL::VARCHAR AS veto"
-    if terms:
-        window = max(t.window for _, t in terms)
-        # One regex per match over its window's words joined by spaces, not one per word (a parameter would be
-        # compiled again for every row: the regexes are SQL literals).
-        near = " ".join(f"WHEN {i} THEN " + (f"regexp_matches(words, {sql_string(words_regex(t.near))})" if t.near
-                                                else "true") for i, t in terms)
-        veto = " ".join(f"WHEN {i} THEN nullif(regexp_extract(words, {sql_string(words_regex(t.not_near))}, 1), '')"
-                        for i, t in terms if t.not_near)
-        windows = _WINDOWS.format(
-            terms=", ".join(str(i) for i, _ in terms), chars=window * CHARS_PER_WORD,
-            size=" ".join(f"WHEN {i} THEN {t.window}" for i, t in terms), near=near,
-            veto=f"CASE term {veto} END" if veto else "NULL::VARCHAR", word=WORD,
-            left_words=_words_sql(f"right(left_text, {SHORT_CHARS_PER_WORD} * size)"),
-            right_words=_words_sql(f"left(right_text, {SHORT_CHARS_PER_WORD} * size)"),
-            # Only when needed: the exact pattern takes ~0.05 s to compile.
-            exact="UNION ALL SELECT posting_id, text, ms, regexp_split_to_array(text, $exact_pattern) FROM texts WHERE exact"
-                  if rescanned else "")
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE found AS
+    found = """CREATE OR REPLACE TEMP TABLE found AS
         SELECT f.posting_id, f.k, f.m, c.core, c.term, c.excluded, c.kept, coalesce(w.window_ok, true) AS window_ok,
                w.veto, f.exact
-        FROM found_raw f JOIN found_kinds c USING (m) LEFT JOIN ({windows}) w USING (posting_id, k)""",
-                ({"pattern": scanner.pattern} | ({"exact_pattern": scanner.exact_pattern} if rescanned else {})) if terms else {})
+        FROM found_raw f JOIN found_kinds c USING (m) LEFT JOIN ({windows}) w USING (posting_id, k)"""
+    if not terms:
+        con.execute(found.format(windows="SELECT NULL::BIGINT AS posting_id, NULL::BIGINT AS k, "
+                                         "NULL::BOOLEAN AS window_ok, NULL::VARCHAR AS veto"))
+        return
+    window = max(t.window for _, t in terms)
+    # One regex per match over its window's words joined by spaces, not one per word (a parameter would be
+    # compiled again for every row: the regexes are SQL literals).
+    near = " ".join(f"WHEN {i} THEN " + (f"regexp_matches(words, {sql_string(words_regex(t.near))})" if t.near
+                                            else "true") for i, t in terms)
+    veto = " ".join(f"WHEN {i} THEN nullif(regexp_extract(words, {sql_string(words_regex(t.not_near))}, 1), '')"
+                    for i, t in terms if t.not_near)
+    with temp_tables(con, "window_needed"):
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE window_needed AS
+                        SELECT f.posting_id, f.k, c.term, c.core FROM found_raw f JOIN found_kinds c USING (m)
+                        WHERE c.term IN ({', '.join(str(i) for i, _ in terms)}) AND NOT c.excluded AND NOT c.kept""")
+        # A posting whose text times its matches is large (thousands of matches in a long text) is cut into one
+        # row per match instead, with contexts(): linear in its size, where placing each match in the whole
+        # text would be quadratic.
+        large = f"len(ms) * strlen(text) > {LARGE_WINDOW_WORK}"
+        with contexts(con, scanner, f"""SELECT posting_id, text, exact FROM window_texts
+                                       WHERE {large} AND posting_id IN (SELECT posting_id FROM window_needed)""",
+                      window * CHARS_PER_WORD, window + 1, found="window_needed") as located:
+            windows = _WINDOWS.format(
+                chars=window * CHARS_PER_WORD, large=large, located=located,
+                size=" ".join(f"WHEN {i} THEN {t.window}" for i, t in terms), near=near,
+                veto=f"CASE term {veto} END" if veto else "NULL::VARCHAR", word=WORD,
+                left_words=_words_sql(f"right(left_text, {SHORT_CHARS_PER_WORD} * size)"),
+                right_words=_words_sql(f"left(right_text, {SHORT_CHARS_PER_WORD} * size)"),
+                # Only when needed: the exact pattern takes ~0.05 s to compile.
+                exact="UNION ALL SELECT posting_id, text, ms, regexp_split_to_array(text, $exact_pattern) FROM texts "
+                      "WHERE exact" if rescanned else "")
+            con.execute(found.format(windows=windows),
+                        {"pattern": scanner.pattern} | ({"exact_pattern": scanner.exact_pattern} if rescanned else {}))
 
 
 def _words_sql(text: str) -> str:
@@ -366,9 +382,8 @@ def _words_sql(text: str) -> str:
 # an ASCII stretch is read with an ASCII class), and from the whole stretch only when that holds no more
 # than the window's words (the one furthest from the match may be cut).
 _WINDOWS = """
-    WITH needed AS (SELECT f.posting_id, f.k, c.term, c.core FROM found_raw f JOIN found_kinds c USING (m)
-                    WHERE c.term IN ({terms}) AND NOT c.excluded AND NOT c.kept),
-    texts AS (SELECT * FROM window_texts WHERE posting_id IN (SELECT posting_id FROM needed)),
+    WITH needed AS (SELECT * FROM window_needed),
+    texts AS (SELECT * FROM window_texts WHERE NOT ({large}) AND posting_id IN (SELECT posting_id FROM needed)),
     cut AS (SELECT posting_id, text, ms, regexp_split_to_array(text, $pattern) AS pieces FROM texts WHERE NOT exact
             {exact}),
     placed AS (SELECT posting_id, k, term, CASE term {size} END AS size, text,
@@ -376,7 +391,10 @@ _WINDOWS = """
                       length(core) AS core_length
                FROM needed JOIN cut USING (posting_id)),
     stretches AS (SELECT posting_id, k, term, size, right(left(text, before), {chars}) AS left_text,
-                         substring(text, before + core_length + 1, {chars}) AS right_text FROM placed)
+                         substring(text, before + core_length + 1, {chars}) AS right_text FROM placed
+                  UNION ALL
+                  SELECT posting_id, k, term, CASE term {size} END, left_text, right_text FROM {located}
+                  JOIN needed USING (posting_id, k))
     SELECT posting_id, k, near_hit AND veto IS NULL AS window_ok, if(near_hit, veto, NULL) AS veto FROM (
         SELECT posting_id, k, CASE term {near} END AS near_hit, {veto} AS veto FROM (
             SELECT posting_id, k, term,
