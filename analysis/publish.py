@@ -69,8 +69,9 @@ def analyse_and_report(config: Config, lexicon: LexiconSpec, include_boilerplate
     charts_imported = threading.Thread(target=importlib.import_module, args=("analysis.charts",), daemon=True)
     charts_imported.start()
     lexicon = as_lexicon(lexicon)
-    with analysed(config, lexicon, include_boilerplate, now=now) as (con, stats), \
-            ThreadPoolExecutor(max_workers=1) as pool, con.cursor() as cursor:
+    # (The pool is left first, waiting for the samples, and the cursor closed after it.)
+    with analysed(config, lexicon, include_boilerplate, now=now) as (con, stats), con.cursor() as cursor, \
+            ThreadPoolExecutor(max_workers=1) as pool:
         query = TrendQuery(stats.analysis_key, by, date_basis=date_basis, min_postings=min_postings)
         rows_by_kind = chart_series(con, query)
         data = report_data(con, lexicon, query, include_boilerplate, corrected is not False)
