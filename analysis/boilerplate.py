@@ -66,13 +66,15 @@ def _count_lines(con: duckdb.DuckDBPyConnection, batch: int) -> None:
     """Recount the lines of `lines_todo`'s postings (after the first count, via temp table `touched`: the
     pairs recounted)."""
     if not con.execute("SELECT count(*) FROM posting_line_state").fetchall()[0][0]:
-        # The first count (or after a reset): the (company, line) pairs in 3 or more postings, in one pass
-        # over the lines stored 3 or more times. (Grouping by line first, then by company, is 1.3x faster
-        # than grouping by both; counting straight from that filter, not through a table of the pairs
-        # it keeps, takes half the time: 0.25 s instead of 0.47 s of CPU for 1.9M lines.)
+        # The first count (or after a reset): the (company, line) pairs in 3 or more postings. Most lines appear
+        # once, so the pairs stored 3 or more times are found first, grouped on one number per pair (company
+        # xor line: a collision only lets a pair through to be counted exactly), and distinct postings are
+        # counted for those alone (1M postings, 9.4M lines: ~2.4 -> ~1.9 CPU s; grouping by line alone first,
+        # as before, or by both columns, is slower).
         con.execute(f"""INSERT INTO company_line_counts
                         SELECT company_key, line_hash, count(DISTINCT posting_id) FROM posting_lines
-                        WHERE line_hash IN (SELECT line_hash FROM posting_lines GROUP BY ALL HAVING count(*) >= {MIN_USES})
+                        WHERE xor(company_key, line_hash) IN (
+                            SELECT xor(company_key, line_hash) FROM posting_lines GROUP BY ALL HAVING count(*) >= {MIN_USES})
                         GROUP BY ALL HAVING count(DISTINCT posting_id) >= {MIN_USES}""")
     else:
         # Pairs whose count can have changed: the lines the redone postings have now, and every counted

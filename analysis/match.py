@@ -17,9 +17,11 @@ letter where a shorter alternative would have matched; the few postings with one
 with the exact (slow) pattern. Sense rules: an exclusion or keep phrase is an alternative of its own that
 outranks the forms (leftmost match first; at the same start exclude, then keep, then forms), so a match
 inside one is marked excluded or kept by the scan itself; a phrase whose text holds no whole-word form of
-its term marks nothing. Only matches of terms with `near` or `not_near` words need the words around them,
-found with a second split pass over just the postings holding such a match that no phrase decided
-(`contexts`: linear in a posting's size and matches).
+its term marks nothing. Only matches of terms with `near` or `not_near` words need the words around them:
+the scan keeps the text of just the postings with a match that starts like such a form; of those holding
+such a match that no phrase decided, the text is split at its matches once and only a short stretch on
+either side of each match is read for words, in the query that makes `found` (no second scan of the source,
+no UPDATE).
 The text is scanned case-insensitively with `İ` replaced by `I` first (RE2 does not fold it).
 """
 
@@ -43,6 +45,10 @@ NON_ASCII_WORD = r"(?:[^\x00-\x7F\PL]|[^\x00-\x7F\PN])"
 FAST_AFTER = rf"(?:[^\pL\pN_]|$|{NON_ASCII_WORD}{WORD}*{AFTER})"
 # Words looked at on either side of a match for `near`: at most this many characters per word of window.
 CHARS_PER_WORD = 100
+# ... of which this many per word are read first (see _WINDOWS).
+SHORT_CHARS_PER_WORD = 16
+# A posting whose matches times characters exceed this has its windows read by contexts() (see _find_with_windows).
+LARGE_WINDOW_WORK = 2_000_000
 # The text as scanned: RE2's case folding has no İ (U+0130), so it becomes I (one character for one).
 SCAN_TEXT = "CASE WHEN contains({col}, 'İ') THEN replace({col}, 'İ', 'I') ELSE {col} END"
 
@@ -101,6 +107,12 @@ class Scanner:
                 runs.append(([alt.body], alt.term, alt.kind))
         return [("(?i)(?:" + "|".join(bodies) + ")", term, kind) for bodies, term, kind in runs]
 
+    def window_candidates(self, word: str) -> str | None:
+        """A regex that finds, in a posting's matches joined by chr(1), one that starts like a form of a term
+        with window rules (so the posting's text is needed for them); None when no term has any."""
+        forms = [form_body(f, word) for t in self.lexicon.terms if t.positional for f in t.forms]
+        return "(?i)(?:^|\\x01)(?:" + "|".join(forms) + ")" if forms else None
+
     def phrases(self, term: int, kind: str) -> list[str]:
         """One term's exclusion or keep phrases in the order the scan prefers them."""
         return [a.form for a in self.alternatives if a.term == term and a.kind == kind]
@@ -139,8 +151,10 @@ def junk_regex(alternatives: tuple[Alternative, ...]) -> str:
 
 
 def words_regex(words: tuple[str, ...]) -> str:
-    """Full-match regex for one word of context against a `near` or `not_near` list."""
-    return "(?i)(?:" + "|".join(form_body(w) for w in words) + ")"
+    """A regex that finds, in a window's words joined by spaces, the first that is (in full) one of a `near` or
+    `not_near` list's words: group 1."""
+    # The words hold word characters only: `*` is "up to the next space" (Unicode classes are slow in RE2).
+    return "(?i)(?:^| )(" + "|".join(form_body(w, "[^ ]") for w in words) + ")(?: |$)"
 
 
 def form_inside_regex(term: Term) -> str:
@@ -175,43 +189,52 @@ def scan(con: duckdb.DuckDBPyConnection, scanner: Scanner, source: str) -> Itera
     none is within its window or (then `veto` is that word) a `not_near` word is, `exact` true for
     postings scanned with the exact pattern. A match counts when NOT excluded AND window_ok."""
     with temp_tables(con, "found", "scanned_rows"):
-        _scan(con, scanner, source, "found_raw", scanner.pattern, keep="scanned_rows")
-        with temp_tables(con, "found_raw", "found_kinds"):
+        with temp_tables(con, "found_raw", "found_kinds", "window_texts"):
+            con.execute("CREATE OR REPLACE TEMP TABLE window_texts (posting_id BIGINT, text VARCHAR, ms VARCHAR[], "
+                        "exact BOOLEAN)")
+            _scan(con, scanner, source, "found_raw", scanner.pattern, keep="scanned_rows")
             classify_matches(con, scanner)
-            if con.execute("SELECT count(*) FROM found_raw JOIN found_kinds USING (m) WHERE unresolved").fetchall()[0][0]:
+            rescan = con.execute("SELECT count(*) FROM found_raw JOIN found_kinds USING (m) WHERE unresolved").fetchall()[0][0] > 0
+            if rescan:
                 _rescan_exactly(con, scanner, source)
-            con.execute("""
-                CREATE OR REPLACE TEMP TABLE found AS
-                SELECT f.posting_id, f.k, f.m, c.core, c.term, c.excluded, c.kept, true AS window_ok,
-                       NULL::VARCHAR AS veto, f.exact
-                FROM found_raw f JOIN found_kinds c USING (m)""")
-        _check_windows(con, scanner, source)
+            _find_with_windows(con, scanner, rescan)
         yield Scanned("found", "scanned_rows")
 
 
 def _scan(con: duckdb.DuckDBPyConnection, scanner: Scanner, source: str, table: str, pattern: str,
           where: str = "", keep: str = "") -> None:
     """Matches of `pattern` in `source` into `table`; with `keep`, also a table of the source's other
-    columns (all but text) for every posting scanned, so callers never read the source twice."""
+    columns (all but text) for every posting scanned, so callers never read the source twice. The (scanned)
+    text of postings with a match that may need its window checked is added to `window_texts`."""
     exact = "true" if pattern == scanner.exact_pattern else "false"
+    candidate = scanner.window_candidates(WORD if exact == "true" else ASCII_WORD)
+    # The text is kept only where a match starts like a form of a term with window rules: one regex over the
+    # few matches, so the window pass never reads the source again.
+    window_text = (f"if(len(ms) > 0 AND regexp_matches(array_to_string(ms, chr(1)), {sql_string(candidate)}), "
+                   "scan_text, NULL)") if candidate else "NULL::VARCHAR"
     with temp_tables(con, "scanned"):
         # Lists first, into a table: unnesting straight from the scan made DuckDB run the regex twice.
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE scanned AS
-            SELECT * EXCLUDE (text), regexp_extract_all({SCAN_TEXT.format(col='text')}, $pattern) AS ms
-            FROM {source} {where}""", {"pattern": pattern})
+            SELECT * EXCLUDE (scan_text), {window_text} AS window_text FROM (
+                SELECT * EXCLUDE (text, scan_text), scan_text, regexp_extract_all(scan_text, $pattern) AS ms FROM (
+                    SELECT *, {SCAN_TEXT.format(col='text')} AS scan_text FROM {source} {where}))""",
+                    {"pattern": pattern})
         if keep:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {keep} AS SELECT * EXCLUDE (ms) FROM scanned")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {keep} AS SELECT * EXCLUDE (ms, window_text) FROM scanned")
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE {table} AS
             SELECT posting_id, unnest(ms) AS m, generate_subscripts(ms, 1) AS k, {exact} AS exact
             FROM scanned WHERE len(ms) > 0""")
+        con.execute(f"INSERT INTO window_texts SELECT posting_id, window_text, ms, {exact} FROM scanned "
+                    "WHERE window_text IS NOT NULL")
 
 
 def _rescan_exactly(con: duckdb.DuckDBPyConnection, scanner: Scanner, source: str) -> None:
     with temp_tables(con, "found_exact", "redo"):
         con.execute("""CREATE OR REPLACE TEMP TABLE redo AS SELECT DISTINCT posting_id FROM found_raw
                        JOIN found_kinds USING (m) WHERE unresolved""")
+        con.execute("DELETE FROM window_texts WHERE posting_id IN (SELECT posting_id FROM redo)")
         _scan(con, scanner, source, "found_exact", scanner.exact_pattern,
               "WHERE posting_id IN (SELECT posting_id FROM redo)")
         con.execute("DELETE FROM found_raw WHERE posting_id IN (SELECT posting_id FROM redo)")
@@ -223,29 +246,33 @@ def classify_matches(con: duckdb.DuckDBPyConnection, scanner: Scanner) -> None:
     """Each distinct matched string of `found_raw` → (core, term, excluded, kept, unresolved), once: `found_kinds`.
     A phrase's string with no whole-word form of its term inside gets term NULL (like junk)."""
     params: dict[str, object] = {}
-    whens = []
-    for i, (regex, term, kind) in enumerate(scanner.classifier()):
+    whens: list[str] = []
+    phrase_terms: dict[int, str] = {}
+    for i, (regex, index, kind) in enumerate(scanner.classifier()):
         params[f"r{i}"] = regex
-        what = str(term)
+        whens.append(f"WHEN regexp_full_match(core, $r{i}) THEN {{'term': {index}, 'kind': '{kind}'}}")
         if kind != "form":
-            params[f"f{i}"] = form_inside_regex(scanner.lexicon.terms[term])
-            what = f"if(regexp_matches(core, $f{i}), {term}, NULL)"
-        whens.append(f"WHEN regexp_full_match(core, $r{i}) THEN {{'term': {what}, 'kind': '{kind}'}}")
+            phrase_terms[index] = form_inside_regex(scanner.lexicon.terms[index])
     case = "CASE WHEN junk THEN NULL " + " ".join(whens) + " ELSE NULL END"
+    # One regex per term for "holds a form" (not one per run of phrases: each costs ~10 ms to compile).
+    params.update({f"f{index}": regex for index, regex in phrase_terms.items()})
+    holds = " ".join(f"WHEN {index} THEN regexp_matches(core, $f{index})" for index in phrase_terms)
+    term = f"if(kind.kind = 'form' OR CASE kind.term {holds} END, kind.term, NULL)" if holds else "kind.term"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE found_kinds AS
-        SELECT m, core, kind.term AS term, coalesce(kind.kind = 'exclude' AND kind.term IS NOT NULL, false) AS excluded,
-               coalesce(kind.kind = 'keep' AND kind.term IS NOT NULL, false) AS kept,
+        SELECT m, core, term, coalesce(kind.kind = 'exclude' AND term IS NOT NULL, false) AS excluded,
+               coalesce(kind.kind = 'keep' AND term IS NOT NULL, false) AS kept,
                kind IS NULL AND NOT junk AS unresolved
-        FROM (SELECT m, core, junk, {case} AS kind FROM (
+        FROM (SELECT *, {term} AS term FROM (SELECT m, core, junk, {case} AS kind FROM (
                 SELECT m, core, NOT regexp_matches(core, '^[a-zA-Z0-9]') AS junk FROM (
                     SELECT m, if(regexp_matches(m, '[^\\pL\\pN_]$'), left(m, -1), m) AS core
-                    FROM (SELECT DISTINCT m FROM found_raw))))""", params)
+                    FROM (SELECT DISTINCT m FROM found_raw)))))""", params)
 
 
 @contextmanager
 def contexts(con: duckdb.DuckDBPyConnection, scanner: Scanner, postings_sql: str, chars: int, pieces: int,
-             params: dict[str, object] | None = None, max_matches: int | None = None) -> Iterator[str]:
+             params: dict[str, object] | None = None, max_matches: int | None = None, found: str = "found"
+             ) -> Iterator[str]:
     """Temp table `located(posting_id, k, left_text, right_text)`: up to `chars` characters before and after
     every match (after its core) in the postings `postings_sql` (posting_id, text, exact) selects, rescanned
     with the pattern `found` used for them; with `max_matches`, only each posting's first that many.
@@ -266,7 +293,7 @@ def contexts(con: duckdb.DuckDBPyConnection, scanner: Scanner, postings_sql: str
                 FROM ({_split('$pattern', 'NOT exact')} UNION ALL {_split('$exact_pattern', 'exact')})
                 WHERE len(ms) > 0""",
                         {"pattern": scanner.pattern, "exact_pattern": scanner.exact_pattern})
-            con.execute(_CONTEXTS.format(chars=int(chars), pieces=int(pieces), keep=keep,
+            con.execute(_CONTEXTS.format(chars=int(chars), pieces=int(pieces), keep=keep, found=found,
                                          limit=f"AND c.k <= {int(max_matches)}" if max_matches else ""))
         yield "located"
 
@@ -293,44 +320,89 @@ _CONTEXTS = """
                 FROM cut WHERE true {keep})
           WINDOW w_before AS (PARTITION BY posting_id ORDER BY k ROWS BETWEEN {pieces} PRECEDING AND 1 PRECEDING),
                  w_after AS (PARTITION BY posting_id ORDER BY k ROWS BETWEEN 1 FOLLOWING AND {pieces} FOLLOWING)) c
-    JOIN found f USING (posting_id, k)
+    JOIN {found} f USING (posting_id, k)
     WHERE c.m IS NOT NULL {limit}"""
 
 
-def _check_windows(con: duckdb.DuckDBPyConnection, scanner: Scanner, source: str) -> None:
-    """Mark `found` rows, not decided by a phrase, of terms with `near`/`not_near` words: one context pass over
-    the postings holding such a match, then per term the words of each match's window."""
+def _find_with_windows(con: duckdb.DuckDBPyConnection, scanner: Scanner, rescanned: bool) -> None:
+    """`found` from `found_raw` and `found_kinds`, with the window rules decided in the same query: for each
+    match of a term with `near`/`not_near` words that no phrase decided, the words around it, read from
+    `window_texts` cut at the matches once (see `_WINDOWS`); `rescanned`: some postings were scanned exactly."""
     terms = [(i, t) for i, t in enumerate(scanner.lexicon.terms) if t.positional]
+    found = """CREATE OR REPLACE TEMP TABLE found AS
+        SELECT f.posting_id, f.k, f.m, c.core, c.term, c.excluded, c.kept, coalesce(w.window_ok, true) AS window_ok,
+               w.veto, f.exact
+        FROM found_raw f JOIN found_kinds c USING (m) LEFT JOIN ({windows}) w USING (posting_id, k)"""
     if not terms:
+        con.execute(found.format(windows="SELECT NULL::BIGINT AS posting_id, NULL::BIGINT AS k, "
+                                         "NULL::BOOLEAN AS window_ok, NULL::VARCHAR AS veto"))
         return
-    undecided = f"f.term IN ({', '.join(str(i) for i, _ in terms)}) AND NOT f.excluded AND NOT f.kept"
-    postings = f"""SELECT s.posting_id, s.text, f.exact FROM {source} s
-        JOIN (SELECT DISTINCT posting_id, exact FROM found f WHERE {undecided}) f USING (posting_id)"""
     window = max(t.window for _, t in terms)
-    with contexts(con, scanner, postings, window * CHARS_PER_WORD, window + 1) as located:
-        for index, term in terms:
-            _mark_window(con, located, index, term)
+    # One regex per match over its window's words joined by spaces, not one per word (a parameter would be
+    # compiled again for every row: the regexes are SQL literals).
+    near = " ".join(f"WHEN {i} THEN " + (f"regexp_matches(words, {sql_string(words_regex(t.near))})" if t.near
+                                            else "true") for i, t in terms)
+    veto = " ".join(f"WHEN {i} THEN nullif(regexp_extract(words, {sql_string(words_regex(t.not_near))}, 1), '')"
+                    for i, t in terms if t.not_near)
+    with temp_tables(con, "window_needed"):
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE window_needed AS
+                        SELECT f.posting_id, f.k, c.term, c.core FROM found_raw f JOIN found_kinds c USING (m)
+                        WHERE c.term IN ({', '.join(str(i) for i, _ in terms)}) AND NOT c.excluded AND NOT c.kept""")
+        # A posting whose text times its matches is large (thousands of matches in a long text) is cut into one
+        # row per match instead, with contexts(): linear in its size, where placing each match in the whole
+        # text would be quadratic.
+        large = f"len(ms) * strlen(text) > {LARGE_WINDOW_WORK}"
+        with contexts(con, scanner, f"""SELECT posting_id, text, exact FROM window_texts
+                                       WHERE {large} AND posting_id IN (SELECT posting_id FROM window_needed)""",
+                      window * CHARS_PER_WORD, window + 1, found="window_needed") as located:
+            windows = _WINDOWS.format(
+                chars=window * CHARS_PER_WORD, large=large, located=located,
+                size=" ".join(f"WHEN {i} THEN {t.window}" for i, t in terms), near=near,
+                veto=f"CASE term {veto} END" if veto else "NULL::VARCHAR", word=WORD,
+                left_words=_words_sql(f"right(left_text, {SHORT_CHARS_PER_WORD} * size)"),
+                right_words=_words_sql(f"left(right_text, {SHORT_CHARS_PER_WORD} * size)"),
+                # Only when needed: the exact pattern takes ~0.05 s to compile.
+                exact="UNION ALL SELECT posting_id, text, ms, regexp_split_to_array(text, $exact_pattern) FROM texts "
+                      "WHERE exact" if rescanned else "")
+            con.execute(found.format(windows=windows),
+                        {"pattern": scanner.pattern} | ({"exact_pattern": scanner.exact_pattern} if rescanned else {}))
 
 
-def _mark_window(con: duckdb.DuckDBPyConnection, located: str, index: int, term: Term) -> None:
-    """One term's rows: `window_ok` false without a `near` word or with a `not_near` word (`veto`: the first)."""
-    near_hit = "true"
-    # The word lists' regexes are SQL literals: a parameter inside a lambda is compiled again for every word.
-    if term.near:
-        near_hit = f"len(list_filter(words, lambda w: regexp_full_match(w, {sql_string(words_regex(term.near))}))) > 0"
-    veto = "NULL::VARCHAR"
-    if term.not_near:
-        veto = f"list_filter(words, lambda w: regexp_full_match(w, {sql_string(words_regex(term.not_near))}))[1]"
-    con.execute(f"""
-        UPDATE found SET window_ok = n.near_hit AND n.veto IS NULL, veto = if(n.near_hit, n.veto, NULL) FROM (
-            SELECT posting_id, k, {near_hit} AS near_hit, {veto} AS veto
-            FROM (SELECT l.posting_id, l.k, list_concat(
-                             left_words[greatest(len(left_words) - $window + 1, 1):], right_words[1:$window]) AS words
-                  FROM (SELECT posting_id, k, regexp_extract_all(left_text, '{WORD}+') AS left_words,
-                               regexp_extract_all(right_text, '{WORD}+') AS right_words
-                        FROM {located} JOIN found f USING (posting_id, k)
-                        WHERE f.term = $term AND NOT f.excluded AND NOT f.kept) l)) n
-        WHERE found.posting_id = n.posting_id AND found.k = n.k""", {"window": term.window, "term": index})
+def _words_sql(text: str) -> str:
+    """SQL: the words of `text`, read with an ASCII class when it is ASCII (same words, faster)."""
+    return (f"if(strlen({text}) = length({text}), regexp_extract_all({text}, '{ASCII_WORD}+'), "
+            f"regexp_extract_all({text}, '{WORD}+'))")
+
+
+# The window rules for the matches that need them (`needed`): each such posting's text is split at its
+# matches once (with the pattern its matches came from), which places every match: it starts after the
+# pieces and matches before it. The words of the window are read from the text before the match and from
+# the rest of the text after its core, each cut to `chars` characters: from the `short` characters per word of
+# window next to the match first (the word regex is slow, ~150 ns a word, and slower with Unicode classes:
+# an ASCII stretch is read with an ASCII class), and from the whole stretch only when that holds no more
+# than the window's words (the one furthest from the match may be cut).
+_WINDOWS = """
+    WITH needed AS (SELECT * FROM window_needed),
+    texts AS (SELECT * FROM window_texts WHERE NOT ({large}) AND posting_id IN (SELECT posting_id FROM needed)),
+    cut AS (SELECT posting_id, text, ms, regexp_split_to_array(text, $pattern) AS pieces FROM texts WHERE NOT exact
+            {exact}),
+    placed AS (SELECT posting_id, k, term, CASE term {size} END AS size, text,
+                      length(array_to_string(pieces[1:k], '')) + length(array_to_string(ms[1:k - 1], '')) AS before,
+                      length(core) AS core_length
+               FROM needed JOIN cut USING (posting_id)),
+    stretches AS (SELECT posting_id, k, term, size, right(left(text, before), {chars}) AS left_text,
+                         substring(text, before + core_length + 1, {chars}) AS right_text FROM placed
+                  UNION ALL
+                  SELECT posting_id, k, term, CASE term {size} END, left_text, right_text FROM {located}
+                  JOIN needed USING (posting_id, k))
+    SELECT posting_id, k, near_hit AND veto IS NULL AS window_ok, if(near_hit, veto, NULL) AS veto FROM (
+        SELECT posting_id, k, CASE term {near} END AS near_hit, {veto} AS veto FROM (
+            SELECT posting_id, k, term,
+                   array_to_string(list_concat(lw[greatest(len(lw) - size + 1, 1):], rw[1:size]), ' ') AS words FROM (
+                SELECT posting_id, k, term, size,
+                       CASE WHEN len(lw) > size THEN lw ELSE regexp_extract_all(left_text, '{word}+') END AS lw,
+                       CASE WHEN len(rw) > size THEN rw ELSE regexp_extract_all(right_text, '{word}+') END AS rw
+                FROM (SELECT *, {left_words} AS lw, {right_words} AS rw FROM stretches))))"""
 
 
 def count_in_texts(lexicon: Lexicon, texts: list[str]) -> list[dict[str, tuple[int, int, int]]]:

@@ -4,8 +4,11 @@ folder — or stage trend rows as a DuckDB table for `export` and the Python API
 
 from __future__ import annotations
 
+import importlib
 import logging
+import threading
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
@@ -23,7 +26,7 @@ from analysis.precision import corrected_rows, precision_table
 from analysis.report import write_report
 from analysis.report_sections import ReportData
 from analysis.series import CSV_COLUMNS, ChartMeta, TrendRow
-from analysis.trends import MIN_POSTINGS, TrendQuery, data_range, trend_rows
+from analysis.trends import MIN_POSTINGS, TrendQuery, data_range, trend_series
 from scraper import store
 from scraper.config import Config
 from scraper.errors import ConfigError
@@ -61,32 +64,41 @@ def analyse_and_report(config: Config, lexicon: LexiconSpec, include_boilerplate
 
     `corrected`: draw shares corrected for precision — None: when labels exist for the lexicon; True: asked
     for (a warning when there are no labels); False: never. The report shows precision whenever it is known."""
-    from analysis.charts import (
-        write_charts,  # matplotlib: imported only to draw (it costs ~0.6 s at start-up)
-    )
-
+    # matplotlib takes ~0.5 s to import: it is imported while DuckDB counts (a query releases the GIL), and the
+    # report's matches in context are read while the charts are drawn (on a cursor of their own).
+    charts_imported = threading.Thread(target=importlib.import_module, args=("analysis.charts",), daemon=True)
+    charts_imported.start()
     lexicon = as_lexicon(lexicon)
-    with analysed(config, lexicon, include_boilerplate, now=now) as (con, stats):
+    # (The pool is left first, waiting for the samples, and the cursor closed after it.)
+    with analysed(config, lexicon, include_boilerplate, now=now) as (con, stats), con.cursor() as cursor, \
+            ThreadPoolExecutor(max_workers=1) as pool:
         query = TrendQuery(stats.analysis_key, by, date_basis=date_basis, min_postings=min_postings)
         rows_by_kind = chart_series(con, query)
         data = report_data(con, lexicon, query, include_boilerplate, corrected is not False)
-    if corrected and not data.precision:
-        log.warning("no labels for lexicon %s %s: shares are not corrected (label matches with `jobtone label "
-                    "TERM`)", lexicon.name, lexicon.version)
-    if data.corrected:
-        rows_by_kind = corrected_series(rows_by_kind, data, lexicon)
-    meta = replace(chart_meta(lexicon, rows_by_kind["share"], date_basis, include_boilerplate, now),
-                   marks=tuple((m.start, m.what) for m in data.marks),
-                   family_marks=tuple((m.family, m.start, m.what) for m in data.family_marks),
-                   lexicon_since=first_used(data.lexicon_uses, lexicon))
-    charts = write_charts({"coverage": data.coverage, **rows_by_kind}, meta, out_dir, smooth=smooth)
+        samples = pool.submit(sample_in_context, cursor, lexicon, query.analysis_key, include_boilerplate,
+                              SAMPLES_PER_TERM)
+        if corrected and not data.precision:
+            log.warning("no labels for lexicon %s %s: shares are not corrected (label matches with `jobtone label "
+                        "TERM`)", lexicon.name, lexicon.version)
+        if data.corrected:
+            rows_by_kind = corrected_series(rows_by_kind, data, lexicon)
+        meta = replace(chart_meta(lexicon, rows_by_kind["share"], date_basis, include_boilerplate, now),
+                       marks=tuple((m.start, m.what) for m in data.marks),
+                       family_marks=tuple((m.family, m.start, m.what) for m in data.family_marks),
+                       lexicon_since=first_used(data.lexicon_uses, lexicon))
+        charts_imported.join()
+        from analysis.charts import write_charts
+
+        charts = write_charts({"coverage": data.coverage, **rows_by_kind}, meta, out_dir, smooth=smooth)
+        data = replace(data, samples=samples.result())
     report = write_report(out_dir, charts, rows_by_kind["share"], lexicon.terms, meta, data)
     return [*charts, report]
 
 
 def report_data(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, query: TrendQuery, include_boilerplate: bool,
                 corrected: bool = True) -> ReportData:
-    """What the report shows beside the trend series; `corrected`: correct the charts when labels allow."""
+    """What the report shows beside the trend series, but for the matches in context (`sample_in_context`);
+    `corrected`: correct the charts when labels allow."""
     table = precision_table(known_labels(con, lexicon), lexicon)
     measured = table if any(p.precision is not None for p in table) else []
     found = changes(con, lexicon)
@@ -94,7 +106,6 @@ def report_data(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, query: TrendQu
         coverage=coverage_rows(con, query), marks=coverage_marks(con, query),
         family_marks=coverage_marks(con, query, by_family=True), lexicon_uses=lexicon_uses(con),
         precision=measured, corrected=corrected and bool(measured),
-        samples=sample_in_context(con, lexicon, query.analysis_key, include_boilerplate, SAMPLES_PER_TERM),
         changes=found, change_summary=change_summary(found, lexicon, query.by))
 
 
@@ -113,11 +124,7 @@ def first_used(uses: Sequence[LexiconUse], lexicon: Lexicon) -> datetime | None:
 
 def chart_series(con: duckdb.DuckDBPyConnection, query: TrendQuery) -> dict[str, list[TrendRow]]:
     """The three series the charts draw: categories, terms, and categories split by source family."""
-    return {
-        "share": trend_rows(con, query),
-        "terms": trend_rows(con, replace(query, terms=True)),
-        "groups": trend_rows(con, replace(query, group=True)),
-    }
+    return trend_series(con, query)
 
 
 def chart_meta(lexicon: Lexicon, rows: list[TrendRow], date_basis: str, include_boilerplate: bool,

@@ -4,7 +4,7 @@ and mentions per 10,000 words — computed in SQL from the stored counts, finish
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import duckdb
@@ -12,7 +12,7 @@ import duckdb
 from analysis.series import DATE_BASES, TrendRow, wilson_interval
 from scraper.errors import ConfigError
 from scraper.sources import SOURCES
-from scraper.sql import sql_string
+from scraper.sql import sql_string, temp_tables
 from scraper.store import EARLIEST_POSTED, latest_plausible
 
 PERIODS = ("month", "quarter", "year")
@@ -109,14 +109,44 @@ class MixCounts:
     weighted_variance: float = 0.0
 
 
-def trend_rows(con: duckdb.DuckDBPyConnection, query: TrendQuery) -> list[TrendRow]:
-    """Every (period, series[, group]) with postings, including series with no match in a period."""
-    sql, params = _counts_sql(query)
+def trend_rows(con: duckdb.DuckDBPyConnection, query: TrendQuery, base: str | None = None) -> list[TrendRow]:
+    """Every (period, series[, group]) with postings, including series with no match in a period. `base`: a
+    table `base_table` made for this query's filters (see `trend_series`), read instead of joining again."""
+    sql, params = _counts_sql(query, base)
     rows = con.execute(sql, params).fetchall()
     return [trend_row(_as_date(start), series, postings, matches, mentions, words, query, group,
                       MixCounts(companies, sources, wshare or 0.0, weight or 0.0, wvar or 0.0))
             for start, group, series, postings, matches, mentions, words, companies, sources, wshare, weight, wvar
             in rows]
+
+
+def trend_series(con: duckdb.DuckDBPyConnection, query: TrendQuery) -> dict[str, list[TrendRow]]:
+    """Categories ("share"), terms ("terms") and categories split by source family ("groups") for one query's
+    filters: the postings counted, with their periods and families, are joined and dated once for all three
+    (the join is most of a trend query's time)."""
+    grouped = replace(query, group=True)
+    sql, params = _base_sql(grouped)
+    with temp_tables(con, "trend_base"):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE trend_base AS {sql}", params)
+        return {"share": trend_rows(con, query, "trend_base"),
+                "terms": trend_rows(con, replace(query, terms=True), "trend_base"),
+                "groups": trend_rows(con, grouped, "trend_base")}
+
+
+def _base_sql(query: TrendQuery) -> tuple[str, dict[str, object]]:
+    """The postings a query counts (before --dedupe and --panel), with their period start, group, company,
+    source and mix unit."""
+    date_col = date_column(query)
+    # Dates outside the plausible window count as unknown, as the store makes them on load (a file loaded
+    # before it did may hold 0001-01-01 or 9999-12-31).
+    filters, params = posting_filters(query)
+    group = family_sql() if query.group else "''"
+    unit = MIX_UNITS[query.adjust] if query.adjust else "''"
+    return f"""
+            SELECT a.posting_id, a.words, date_trunc('{query.by}', {date_col})::DATE AS start, {group} AS grp,
+                   {MIX_UNITS['company']} AS company, p.source, {unit} AS unit, p.words AS text_words
+            FROM posting_analysis a JOIN postings p USING (posting_id)
+            WHERE a.analysis_key = $key {filters}""", {"key": query.analysis_key, **params}
 
 
 def series_names(con: duckdb.DuckDBPyConnection, analysis_key: str, terms: bool) -> list[str]:
@@ -128,19 +158,16 @@ def series_names(con: duckdb.DuckDBPyConnection, analysis_key: str, terms: bool)
     return [r[0] for r in rows]
 
 
-def _counts_sql(query: TrendQuery) -> tuple[str, dict[str, object]]:
-    """Counts per period, series and mix unit, summed per period; the fixed-mix sums ride along."""
-    date_col = date_column(query)
-    filters, params = posting_filters(query)
+def _counts_sql(query: TrendQuery, base: str | None = None) -> tuple[str, dict[str, object]]:
+    """Counts per period, series and mix unit, summed per period; the fixed-mix sums ride along. `base`: a
+    table holding the `base` rows of this query made with group=True (its `grp`, blanked when not grouping)."""
     counts, name = ("term_counts", "term") if query.terms else ("category_counts", "category")
-    group = family_sql() if query.group else "''"
-    unit = MIX_UNITS[query.adjust] if query.adjust else "''"
+    base_sql, params = _base_sql(query)
+    if base:
+        base_sql = f"SELECT * FROM {base}" if query.group else f"SELECT * REPLACE ('' AS grp) FROM {base}"
+        params = {"key": query.analysis_key}
     sql = f"""
-        WITH base AS (
-            SELECT a.posting_id, a.words, date_trunc('{query.by}', {date_col})::DATE AS start, {group} AS grp,
-                   {MIX_UNITS['company']} AS company, p.source, {unit} AS unit, p.words AS text_words
-            FROM posting_analysis a JOIN postings p USING (posting_id)
-            WHERE a.analysis_key = $key {filters}),
+        WITH base AS ({base_sql}),
         kept AS ({_kept_sql(query)}),
         cells AS (SELECT start, grp, unit, count(*) AS postings, sum(words) AS words FROM kept GROUP BY ALL),
         weights AS (SELECT grp, unit, sum(postings) / sum(sum(postings)) OVER (PARTITION BY grp) AS w
@@ -166,9 +193,7 @@ def _counts_sql(query: TrendQuery) -> tuple[str, dict[str, object]]:
         FROM periods p CROSS JOIN names n
         LEFT JOIN mixed m ON m.start = p.start AND m.grp = p.grp AND m.series = n.series
         ORDER BY p.start, p.grp, n.position"""
-    # Dates outside the plausible window count as unknown, as the store makes them on load (a file loaded
-    # before it did may hold 0001-01-01 or 9999-12-31).
-    return sql, {"key": query.analysis_key, **params}
+    return sql, params
 
 
 # A repost has the same words as another posting of its company: only such postings' texts are read and

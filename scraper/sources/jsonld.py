@@ -15,13 +15,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-
-from bs4 import BeautifulSoup
+from typing import TYPE_CHECKING, Any
 
 from scraper.dates import parse_english_long_date, parse_iso
 from scraper.errors import ParseError
 from scraper.text import html_to_text, normalize, unescaped_html_to_text
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup
 
 NAME = "jsonld"
 MAX_NESTING = 20  # @graph inside lists inside @graph...: deeper is junk, not markup
@@ -66,6 +67,8 @@ def extract(html: str) -> Extracted:
     if not isinstance(html, str):
         raise ParseError(NAME, "expected the page's HTML as text")
     postings, skipped = [], []
+    from bs4 import BeautifulSoup  # here, not at the top: bs4 costs ~0.2 s at start-up of every command
+
     soup = BeautifulSoup(html, "html.parser")
     blocks = script_blocks(soup)
     for number, block in enumerate(blocks, start=1):
