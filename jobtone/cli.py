@@ -17,7 +17,7 @@ from jobtone import commands
 from jobtone.context import Context
 from jobtone.exitcodes import ExitCode
 from scraper import __version__
-from scraper.errors import ConfigError, DatabaseLocked, JobtoneError
+from scraper.errors import ConfigError, DatabaseLocked, JobtoneError, one_line
 from scraper.runlock import RunInProgress
 
 log = logging.getLogger("jobtone")
@@ -123,7 +123,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         if ctx.debug:
             raise
         if isinstance(exc, OSError) and exc.errno is not None:  # not a bug: the file system refused
-            print(f"jobtone: {exc.filename or 'a file'}: {exc.strerror}", file=ctx.err)  # (full, read-only, ...)
+            print(f"jobtone: {one_line(exc)}", file=ctx.err)  # (full, read-only, ...)
             return ExitCode.PARTIAL
-        print(f"jobtone: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", file=ctx.err)
+        print(f"jobtone: {one_line(exc)} (run with --debug for the traceback)", file=ctx.err)
         return ExitCode.INTERNAL

@@ -71,3 +71,13 @@ class StorageError(JobtoneError):
         super().__init__(f"cannot write {path}: {reason}")
         self.path = path
         self.reason = reason
+
+
+def one_line(exc: BaseException) -> str:
+    """What jobtone says of an exception in one line: its own errors' words; the file system's refusal
+    (disk full, read-only) naming the file; anything else as an internal error."""
+    if isinstance(exc, JobtoneError):
+        return str(exc)
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return f"{exc.filename or 'a file'}: {exc.strerror}"
+    return f"internal error: {type(exc).__name__}: {exc}"

@@ -37,11 +37,6 @@ def write_run_record(con: duckdb.DuckDBPyConnection, record: dict[str, Any]) -> 
         discovery_store.record_visits(con, [(b["source"], b["board"], b["started_at"]) for b in boards])
 
 
-def count_loaded(batch: Batch, con: duckdb.DuckDBPyConnection, stats: LoadStats) -> None:
-    """Count one batch against its run (see `count_batches`)."""
-    count_batches(con, [(batch, stats)])
-
-
 # What `count_batches` writes, per batch (the temp table `loaded`).
 _LOADED = """CREATE OR REPLACE TEMP TABLE loaded (
     batch VARCHAR, run VARCHAR, source VARCHAR, board VARCHAR, seen TIMESTAMP, fetched BIGINT, new BIGINT,

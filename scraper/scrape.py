@@ -27,7 +27,7 @@ from scraper.background_load import BackgroundLoad
 from scraper.batch_load import load_batches
 from scraper.config import Config
 from scraper.dates import utcnow
-from scraper.errors import DatabaseLocked, FetchError, JobtoneError, NotFound, StorageError
+from scraper.errors import DatabaseLocked, FetchError, JobtoneError, NotFound, StorageError, one_line
 from scraper.host_turns import HostTurns, in_turn
 from scraper.http import Client
 from scraper.run_records import close_abandoned, count_batches, write_run_record
@@ -109,6 +109,7 @@ class Run:
     outcomes: list[BoardOutcome] = field(default_factory=list)  # boards, threads or captures, as each is done
     left: int = 0  # boards not started before the run's deadline
     summary: RunSummary | None = None  # what was recorded, once the body ended without an exception
+
 
 def loader_for(config: Config) -> Loader:
     """A loader for `config`'s database and its staging folder, without what a killed process half-wrote."""
@@ -193,7 +194,7 @@ class Loader:
             self.record_failed(replace(self.summary(run, now()), error="interrupted (Ctrl-C)", interrupted=True), wait=0)
             raise
         except Exception as exc:
-            self.record_failed(replace(self.summary(run, now()), error=stopped_by(exc)))
+            self.record_failed(replace(self.summary(run, now()), error=one_line(exc)))
             raise
 
     def summary(self, run: Run, ended_at: datetime) -> RunSummary:
@@ -407,15 +408,6 @@ def run_record(summary: RunSummary) -> dict[str, Any]:
            "failures": summary.failures, "error": run_error(summary), "pid": os.getpid()}
     boards = [{"run_id": summary.run_id, **asdict(o), "batch": o.batch or None} for o in summary.outcomes]
     return {"run_id": summary.run_id, "run": run, "boards": boards}
-
-
-def stopped_by(exc: Exception) -> str:
-    """The run's error for the exception that stopped it: jobtone's own one line, else what the CLI says."""
-    if isinstance(exc, JobtoneError):
-        return str(exc)
-    if isinstance(exc, OSError) and exc.errno is not None:
-        return f"{exc.filename or 'a file'}: {exc.strerror}"
-    return f"internal error: {type(exc).__name__}: {exc}"
 
 
 def run_error(summary: RunSummary) -> str:

@@ -136,12 +136,12 @@ def test_a_batch_loaded_by_a_later_run_is_counted_against_the_run_that_fetched_i
 
 
 def test_a_batch_loaded_twice_is_counted_once(tmp_path):
-    from scraper.run_records import count_loaded
+    from scraper.run_records import count_batches
     from scraper.staging import Batch
     db = tmp_path / "jobtone.duckdb"
     batch = Batch("lever", "spotify", datetime(2026, 11, 1), True, "r1", "20261101T000000000000-1-0000-lever-spotify.jsonl")
     with store.opened(db) as con:
         for _ in range(2):
-            count_loaded(batch, con, store.LoadStats(fetched=4, new=4))
+            count_batches(con, [(batch, store.LoadStats(fetched=4, new=4))])
         assert con.execute("SELECT status, fetched, new, pid FROM runs").fetchall() == [("running", 4, 4, 1)]
         assert con.execute("SELECT count(*) FROM board_runs").fetchall() == [(1,)]
