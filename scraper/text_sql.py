@@ -16,7 +16,7 @@ two steps, as a UDF; the whitespace step stays here) only when it holds somethin
 
 Everything else, curly quotes, bullets, dashes, accented letters and zero-width characters included, is
 left alone by NFKC and the repair, so SQL's whitespace step alone gives `normalize`'s output. The classes
-are computed from this Python's `unicodedata`, so they follow its Unicode version (about 0.5 s, once).
+are computed from this Python's `unicodedata`, so they follow its Unicode version (about 0.1 s, once).
 """
 
 from __future__ import annotations
@@ -153,22 +153,32 @@ def _sql_nfkc(column: str) -> str:
 def python_pattern(sql_nfkc: str = "") -> str:
     """RE2 pattern of the texts `normalize` must see (see the module docstring); with `sql_nfkc`, of those
     that need more than these characters' NFKC."""
+    changed, composing, marks = _nfkc_classes()
+    jamo = [chr(c) for c in (*range(0x1161, 0x1176), *range(0x11A8, 0x11C3))]  # Hangul vowels, final consonants
+    cont = _class(_continuation_chars())
+    mojibake = f"[\\x{{c2}}-\\x{{df}}]{cont}|[\\x{{e0}}-\\x{{ef}}]{cont}{{2}}|[\\x{{f0}}-\\x{{f4}}]{cont}{{3}}"
+    changed = [ch for ch in changed if ch not in sql_nfkc]
+    return f"[{_ranges(changed + composing + jamo)}]|{_class(marks)}{_class(marks)}|{mojibake}"
+
+
+@cache
+def _nfkc_classes() -> tuple[list[str], list[str], list[str]]:
+    """(characters NFKC changes, but not NFKC_SPACES; characters NFKC may compose with the one before; combining
+    marks), from this Python's `unicodedata`. Planes 4-13 are unassigned and 15-16 private use, none of them
+    any of these (tests check every code point): skipping them makes this 4x faster, 0.1 s."""
     changed, composing, marks = [], [], []
-    for code in range(0x110000):
+    for code in (*range(0x40000), *range(0xE0000, 0xF0000)):
         if 0xD800 <= code < 0xE000:  # surrogates never reach a DuckDB string
             continue
         ch = chr(code)
-        if not unicodedata.is_normalized("NFKC", ch) and ch not in NFKC_SPACES + sql_nfkc:
+        if not unicodedata.is_normalized("NFKC", ch) and ch not in NFKC_SPACES:
             changed.append(ch)
         if unicodedata.combining(ch):
             marks.append(ch)
         decomposition = unicodedata.decomposition(ch).split()
         if len(decomposition) == 2 and not decomposition[0].startswith("<"):
             composing.append(chr(int(decomposition[1], 16)))
-    jamo = [chr(c) for c in (*range(0x1161, 0x1176), *range(0x11A8, 0x11C3))]  # Hangul vowels, final consonants
-    cont = _class(_continuation_chars())
-    mojibake = f"[\\x{{c2}}-\\x{{df}}]{cont}|[\\x{{e0}}-\\x{{ef}}]{cont}{{2}}|[\\x{{f0}}-\\x{{f4}}]{cont}{{3}}"
-    return f"[{_ranges(changed + composing + jamo)}]|{_class(marks)}{_class(marks)}|{mojibake}"
+    return changed, composing, marks
 
 
 def _continuation_chars() -> list[str]:
