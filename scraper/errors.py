@@ -27,6 +27,11 @@ class NotFound(FetchError):
     """The server says the board or item does not exist (HTTP 404)."""
 
 
+class HostDown(FetchError):
+    """The host's name does not resolve, or it refuses connections. Once a request to it has failed so after
+    its retries, the client fails the host's other requests at once (scraper/http.py)."""
+
+
 class BadResponse(FetchError):
     """The server answered, but not with what the source serves: HTML, invalid, truncated or too deeply
     nested JSON, a changed shape, an error inside a 200, or a body over the size cap."""

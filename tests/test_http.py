@@ -5,7 +5,7 @@ import time
 import pytest
 
 from replay import Reply
-from scraper.errors import BadResponse, DeadlineExceeded, FetchError, NotFound
+from scraper.errors import BadResponse, DeadlineExceeded, FetchError, HostDown, NotFound
 from scraper.http import (
     MAX_CRAWL_DELAY,
     Client,
@@ -116,6 +116,16 @@ def test_connection_refused():
     client, _ = fast_client(retries=1)
     with pytest.raises(FetchError, match="connection failed"):
         client.get("http://127.0.0.1:9/nothing")
+
+
+def test_a_host_that_refuses_every_attempt_fails_its_other_requests_at_once():
+    client, sleeps = fast_client(retries=2)
+    with pytest.raises(HostDown, match="connection refused"):
+        client.get("http://127.0.0.1:9/board-1")
+    assert len(sleeps) == 2
+    with pytest.raises(HostDown, match="earlier request to 127.0.0.1:9"):
+        client.with_deadline(60).get("http://127.0.0.1:9/board-2")  # a board's client shares what is known
+    assert len(sleeps) == 2  # no new attempt, so no wait
 
 
 def test_size_cap(server):
