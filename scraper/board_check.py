@@ -47,14 +47,18 @@ def check_boards(config: Config, boards: Sequence[Board], now: datetime, *, work
 
     def check(board: Board) -> CheckResult | None:
         return None if until is not None and clock() >= until else check_board(client, config, board, now)
+    pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(boards))))
     try:
-        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(boards)))) as pool:
-            results = []
-            for result in pool.map(check, boards):
-                if result is not None:
-                    on_done(result)
-                    results.append(result)
-            return results
+        results = []
+        for result in pool.map(check, boards):
+            if result is not None:
+                on_done(result)
+                results.append(result)
+        pool.shutdown()
+        return results
+    except BaseException:  # Ctrl-C: stop now, not after the checks under way (up to a read timeout each)
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
     finally:
         client.close()
 

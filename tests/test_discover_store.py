@@ -1,10 +1,14 @@
 """`jobtone discover` on real DuckDB files: the SQL scan, evidence, checks against the replay server,
 enrolment and retirement."""
 
+import _thread
 import json
+import threading
+import time
 from datetime import datetime, timedelta
 
 import duckdb
+import pytest
 
 from e2e import board, jobtone, query, write_config
 from replay import Reply
@@ -141,6 +145,21 @@ def test_check_records_ok_not_found_and_failed(tmp_path, server):
         "smartrecruiters": ("ok", 2), "workday": ("ok", 644)}
     assert "HTTP 500" in results["workable"].error and results["lever"].url.endswith("/v0/postings/goneinc?mode=json")
     assert server.hits("/api/v1/widget/accounts/flaky") == 3  # once, retried twice ([http] retries = 2)
+
+
+def test_ctrl_c_during_the_checks_does_not_wait_for_the_checks_under_way(tmp_path, server):
+    server.route("/v1/boards/slowcorp/jobs", Reply.json({"jobs": [], "meta": {"total": 0}}, delay=600))
+    config = load_config(write_config(tmp_path, server.url))
+
+    def interrupt_once_fetching() -> None:
+        while not server.hits("/v1/boards/slowcorp/jobs"):
+            time.sleep(0.02)
+        _thread.interrupt_main()  # what Ctrl-C does: KeyboardInterrupt in the main thread
+    threading.Thread(target=interrupt_once_fetching, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        check_boards(config, [Board("greenhouse", "slowcorp")], T0)
+    # the check under way was left behind, not waited for (it waits for an answer 600 s away)
+    assert any(t.name.startswith("ThreadPoolExecutor") and t.is_alive() for t in threading.enumerate())
 
 
 def test_discover_check_add_from_the_command_line(tmp_path, server):
