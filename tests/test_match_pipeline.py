@@ -164,6 +164,28 @@ def test_a_line_repeated_within_one_posting_counts_once(tmp_path):
         assert con.execute("SELECT uses FROM company_line_counts").fetchall() == [(5,)]
 
 
+def test_the_first_line_count_keeps_exactly_the_pairs_in_three_or_more_postings(tmp_path):
+    """The first count finds candidate pairs by sorting; it must equal a plain count of distinct postings."""
+    lines = ["Shared by all.", "In three.", "In two.", "Twice here.", "Once."]
+    postings = []
+    for company in ("Acme", "Beta", "Gamma"):
+        for n in range(1, 7):
+            text = [lines[0], f"{company} own {n}."]
+            text += [lines[1]] if n <= 3 else []
+            text += [lines[2]] if n <= 2 else []
+            text += [lines[3], lines[3]] if n == 1 else []  # 2 rows, 1 posting: not 3 uses
+            text += [lines[4]] if n == 6 else []
+            postings.append(Posting("greenhouse", company.lower(), str(n), "Job", "\n".join(text),
+                                    datetime(2024, 1, n), company=company))
+    with store.opened(tmp_path / "j.duckdb") as con:
+        store.load_postings(con, postings, T1)
+        analyse(con, load_lexicon(), now=T1)
+        got = con.execute("SELECT company_key, line_hash, uses FROM company_line_counts ORDER BY ALL").fetchall()
+        expected = con.execute("""SELECT company_key, line_hash, count(DISTINCT posting_id) FROM posting_lines
+                                  GROUP BY ALL HAVING count(DISTINCT posting_id) >= 3 ORDER BY ALL""").fetchall()
+    assert got == expected and sorted(uses for *_, uses in got) == [3, 3, 3, 6, 6, 6]
+
+
 def test_source_marked_boilerplate_is_left_out_unless_asked(tmp_path):
     db = tmp_path / "j.duckdb"
     posting = Posting("lever", "x", "1", "Job", "We ship code.", datetime(2024, 1, 1), company="X",
