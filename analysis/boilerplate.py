@@ -136,10 +136,13 @@ def _refresh_boilerplate(con: duckdb.DuckDBPyConnection, analysis_key: str, sinc
          WHERE analysis_key = $key AND company_key IN (SELECT company_key FROM affected)
          EXCEPT SELECT company_key, line_hash FROM boilerplate_now)""", {"key": analysis_key})
     # Also every posting counted since: one that moved to another company has that company's boilerplate now.
+    # Since the start, that is every posting (all have been counted): those with a changed line are among them.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE boilerplate_changed AS
         SELECT posting_id FROM posting_lines SEMI JOIN boilerplate_diff USING (company_key, line_hash)
-        UNION SELECT posting_id FROM posting_line_state WHERE batch > {-1 if since_batch is None else int(since_batch)}""")
+        UNION SELECT posting_id FROM posting_line_state WHERE batch > {int(since_batch)}"""
+                if since_batch is not None else "CREATE OR REPLACE TEMP TABLE boilerplate_changed AS "
+                                                "SELECT posting_id FROM posting_line_state")
     con.execute("""DELETE FROM boilerplate_lines WHERE analysis_key = $key
                    AND company_key IN (SELECT company_key FROM affected)""", {"key": analysis_key})
     con.execute("INSERT INTO boilerplate_lines SELECT $key, company_key, line_hash FROM boilerplate_now",

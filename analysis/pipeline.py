@@ -52,9 +52,14 @@ def analyse(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, include_boilerplat
     with transaction(con):
         ensure_schema(con)
         with temp_tables(con, "stale"):
-            con.execute(f"CREATE OR REPLACE TEMP TABLE stale AS {_stale_sql(key)}")
             batch = refresh_lines(con)
-            changes = nullcontext(None) if include_boilerplate else boilerplate_changes(con, key, _seen_batch(con, key))
+            seen = None if include_boilerplate else _seen_batch(con, key)
+            # Without boilerplate, a key that never ran (or whose line state was reset) has every posting among
+            # the changed ones: none needs comparing (0.2 CPU s of a first 1M-posting analysis).
+            stale = "SELECT NULL::BIGINT AS posting_id WHERE false" if not include_boilerplate and seen is None \
+                else _stale_sql(key)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE stale AS {stale}")
+            changes = nullcontext(None) if include_boilerplate else boilerplate_changes(con, key, seen)
             with changes as changed:
                 rematched = _rematch(con, lexicon, key, include_boilerplate, changed)
         total = _record_run(con, lexicon, key, include_boilerplate, rematched, now or utcnow(), batch)
