@@ -19,6 +19,7 @@ from contextlib import contextmanager
 import duckdb
 
 from analysis.lines import (
+    CONTENT_HASH,
     LINE_HASH,
     company_key_sql,
     line_hash_tag,
@@ -48,10 +49,10 @@ def refresh_lines(con: duckdb.DuckDBPyConnection) -> int:
     with temp_tables(con, "lines_todo"):
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE lines_todo AS
-            SELECT p.posting_id, p.content_hash, {company_key_sql('p.company')} AS company_key,
+            SELECT p.posting_id, {CONTENT_HASH}(p.content_hash) AS content_hash, {company_key_sql('p.company')} AS company_key,
                    s.company_key AS old_company_key
             FROM postings p LEFT JOIN posting_line_state s USING (posting_id)
-            WHERE s.posting_id IS NULL OR s.content_hash <> p.content_hash
+            WHERE s.posting_id IS NULL OR s.content_hash <> {CONTENT_HASH}(p.content_hash)
                OR s.company_key IS DISTINCT FROM {company_key_sql('p.company')}""")
         if con.execute("SELECT count(*) FROM lines_todo").fetchall()[0][0]:
             batch += 1

@@ -19,7 +19,7 @@ import duckdb
 
 from analysis.boilerplate import analysed_texts, boilerplate_changes, refresh_lines
 from analysis.lexicon import Lexicon
-from analysis.lines import ensure_schema
+from analysis.lines import CONTENT_HASH, ensure_schema
 from analysis.match import Scanned, build_scanner, scan
 from scraper.dates import utcnow
 from scraper.sql import temp_tables, transaction
@@ -74,7 +74,7 @@ def _stale_sql(key: str) -> str:
     """Postings with no result for this key, or one computed on other wording (the key is a hex digest)."""
     return f"""SELECT p.posting_id FROM postings p LEFT JOIN posting_analysis a
                ON a.analysis_key = '{key}' AND a.posting_id = p.posting_id
-               WHERE a.posting_id IS NULL OR a.content_hash <> p.content_hash"""
+               WHERE a.posting_id IS NULL OR a.content_hash <> {CONTENT_HASH}(p.content_hash)"""
 
 
 @contextmanager
@@ -129,7 +129,7 @@ def _replace_results(con: duckdb.DuckDBPyConnection, key: str, scanned: Scanned)
     for table in ("posting_analysis", "term_counts", "category_counts"):
         con.execute(f"DELETE FROM {table} WHERE analysis_key = $key AND posting_id IN (SELECT posting_id FROM rematch)",
                     {"key": key})
-    con.execute(f"""INSERT INTO posting_analysis SELECT $key, posting_id, content_hash, coalesce(words, 0)
+    con.execute(f"""INSERT INTO posting_analysis SELECT $key, posting_id, {CONTENT_HASH}(content_hash), coalesce(words, 0)
                     FROM {scanned.rows}""", {"key": key})
     con.execute(f"""
         INSERT INTO term_counts
