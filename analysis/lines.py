@@ -17,11 +17,15 @@ from pathlib import Path
 import duckdb
 
 LINE_HASH = "hash"
+# What the analysis keeps of a posting's content hash, to see later that it changed: a number, not the 32-character
+# digest (writing 1M digests took 0.5 CPU s per table, numbers 0.14). Another DuckDB version's hash() only
+# makes every posting look changed once.
+CONTENT_HASH = "hash"
 SCHEMA_SQL = Path(__file__).with_name("schema.sql").read_text(encoding="utf-8")
 # The shape analysis/schema.sql declares. 1: line tables keyed by company name, with word counts (until
-# store schema 3); 2: no lexicon_versions. Recorded in analysis_meta; files written before it was recorded
-# are recognised by shape.
-SCHEMA_VERSION = 3
+# store schema 3); 2: no lexicon_versions; 3: content hashes as text. Recorded in analysis_meta; files written
+# before it was recorded are recognised by shape.
+SCHEMA_VERSION = 4
 # Files before lexicon_versions: the earliest run kept of each lexicon version is the best first-use date known.
 _LEXICON_VERSIONS_FROM_RUNS = """
     INSERT INTO lexicon_versions SELECT lexicon_name, lexicon_version, min(analysed_at) FROM analysis_runs GROUP BY ALL"""
@@ -84,6 +88,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SCHEMA_SQL)
     if version in (1, 2):
         con.execute(_LEXICON_VERSIONS_FROM_RUNS)
+    if version in (1, 2, 3):  # the same hashes, as numbers: nothing is matched or counted again
+        for table in ("posting_analysis", "posting_line_state"):
+            con.execute(f"ALTER TABLE {table} ALTER content_hash TYPE UBIGINT USING {CONTENT_HASH}(content_hash)")
     con.execute("DELETE FROM analysis_meta WHERE key = 'schema'")
     con.execute("INSERT INTO analysis_meta VALUES ('schema', ?)", [str(SCHEMA_VERSION)])
 
@@ -102,5 +109,8 @@ def _schema_version(con: duckdb.DuckDBPyConnection) -> int:
     if exists("posting_lines", "words"):
         return 1
     if exists("lexicon_versions", "first_used_at"):
-        return SCHEMA_VERSION
+        text_hashes = con.execute("""SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database()
+                                     AND schema_name = 'main' AND table_name = 'posting_analysis'
+                                     AND column_name = 'content_hash' AND data_type = 'VARCHAR'""").fetchall()[0][0]
+        return 3 if text_hashes else SCHEMA_VERSION
     return 2 if exists("posting_lines", "line_hash") else 0

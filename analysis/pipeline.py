@@ -19,7 +19,7 @@ import duckdb
 
 from analysis.boilerplate import analysed_texts, boilerplate_changes, refresh_lines
 from analysis.lexicon import Lexicon
-from analysis.lines import ensure_schema
+from analysis.lines import CONTENT_HASH, ensure_schema
 from analysis.match import Scanned, build_scanner, scan
 from scraper.dates import utcnow
 from scraper.sql import temp_tables, transaction
@@ -52,9 +52,14 @@ def analyse(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, include_boilerplat
     with transaction(con):
         ensure_schema(con)
         with temp_tables(con, "stale"):
-            con.execute(f"CREATE OR REPLACE TEMP TABLE stale AS {_stale_sql(key)}")
             batch = refresh_lines(con)
-            changes = nullcontext(None) if include_boilerplate else boilerplate_changes(con, key, _seen_batch(con, key))
+            seen = None if include_boilerplate else _seen_batch(con, key)
+            # Without boilerplate, a key that never ran (or whose line state was reset) has every posting among
+            # the changed ones: none needs comparing (0.2 CPU s of a first 1M-posting analysis).
+            stale = "SELECT NULL::BIGINT AS posting_id WHERE false" if not include_boilerplate and seen is None \
+                else _stale_sql(key)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE stale AS {stale}")
+            changes = nullcontext(None) if include_boilerplate else boilerplate_changes(con, key, seen)
             with changes as changed:
                 rematched = _rematch(con, lexicon, key, include_boilerplate, changed)
         total = _record_run(con, lexicon, key, include_boilerplate, rematched, now or utcnow(), batch)
@@ -69,7 +74,7 @@ def _stale_sql(key: str) -> str:
     """Postings with no result for this key, or one computed on other wording (the key is a hex digest)."""
     return f"""SELECT p.posting_id FROM postings p LEFT JOIN posting_analysis a
                ON a.analysis_key = '{key}' AND a.posting_id = p.posting_id
-               WHERE a.posting_id IS NULL OR a.content_hash <> p.content_hash"""
+               WHERE a.posting_id IS NULL OR a.content_hash <> {CONTENT_HASH}(p.content_hash)"""
 
 
 @contextmanager
@@ -124,7 +129,7 @@ def _replace_results(con: duckdb.DuckDBPyConnection, key: str, scanned: Scanned)
     for table in ("posting_analysis", "term_counts", "category_counts"):
         con.execute(f"DELETE FROM {table} WHERE analysis_key = $key AND posting_id IN (SELECT posting_id FROM rematch)",
                     {"key": key})
-    con.execute(f"""INSERT INTO posting_analysis SELECT $key, posting_id, content_hash, coalesce(words, 0)
+    con.execute(f"""INSERT INTO posting_analysis SELECT $key, posting_id, {CONTENT_HASH}(content_hash), coalesce(words, 0)
                     FROM {scanned.rows}""", {"key": key})
     con.execute(f"""
         INSERT INTO term_counts

@@ -24,7 +24,7 @@ CREATE TABLE IF NOT EXISTS analysis_terms (lexicon_version VARCHAR NOT NULL, pos
                                            term VARCHAR NOT NULL, category VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS posting_analysis (  -- what each posting's counts were computed on
     analysis_key VARCHAR NOT NULL, posting_id BIGINT NOT NULL,
-    content_hash VARCHAR NOT NULL,   -- postings.content_hash at the time
+    content_hash UBIGINT NOT NULL,   -- hash() of postings.content_hash at the time (see analysis/lines.py CONTENT_HASH)
     words        BIGINT NOT NULL     -- whitespace-separated words of the analysed text
 );
 CREATE TABLE IF NOT EXISTS term_counts (  -- only terms found (or excluded) in a posting
@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS posting_lines (  -- each line (paragraph) of each pos
     posting_id BIGINT NOT NULL, company_key UBIGINT NOT NULL, line_hash UBIGINT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS posting_line_state (
-    posting_id BIGINT NOT NULL, content_hash VARCHAR NOT NULL, company_key UBIGINT,
+    posting_id BIGINT NOT NULL, content_hash UBIGINT NOT NULL, company_key UBIGINT,  -- content_hash: as above
     batch BIGINT NOT NULL            -- the refresh that counted its lines
 );
 CREATE TABLE IF NOT EXISTS line_changes (batch BIGINT NOT NULL, company_key UBIGINT);  -- companies whose lines changed

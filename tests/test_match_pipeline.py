@@ -39,9 +39,35 @@ def test_only_new_and_changed_postings_are_matched_again(tmp_path):
         stats = analyse(con, lexicon, now=T2)
         assert (stats.rematched, stats.postings) == (2, 4)
         hashes = con.execute("""SELECT count(*) FROM posting_analysis a JOIN postings p USING (posting_id)
-                                WHERE a.content_hash = p.content_hash""").fetchall()[0][0]
+                                WHERE a.content_hash = hash(p.content_hash)""").fetchall()[0][0]
         assert hashes == 4
         assert counts(con, stats.analysis_key)["1"] == 2  # intro's flexible (Acme has < 5 postings) + empathy
+
+
+@pytest.mark.parametrize("recorded", [True, False])
+def test_a_file_with_content_hashes_as_text_keeps_its_results(tmp_path, recorded):
+    """Analysis schema 3 kept content hashes as text: they become numbers, and nothing is matched again."""
+    db = tmp_path / "j.duckdb"
+    lexicon = load_lexicon()
+    with store.opened(db) as con:
+        store.load_postings(con, [acme(n) for n in range(1, 7)], T1)
+        key = analyse(con, lexicon, now=T1).analysis_key
+        before = counts(con, key)
+        for table in ("posting_analysis", "posting_line_state"):
+            con.execute(f"ALTER TABLE {table} ALTER content_hash TYPE VARCHAR")
+            con.execute(f"UPDATE {table} t SET content_hash = p.content_hash FROM postings p "
+                        "WHERE t.posting_id = p.posting_id")
+        con.execute("UPDATE analysis_meta SET value = '3' WHERE key = 'schema'" if recorded
+                    else "DELETE FROM analysis_meta WHERE key = 'schema'")
+    with store.opened(db) as con:
+        assert analyse(con, lexicon, now=T2).rematched == 0
+        assert counts(con, key) == before
+        types = con.execute("""SELECT DISTINCT data_type FROM duckdb_columns()
+                               WHERE table_name IN ('posting_analysis', 'posting_line_state')
+                                 AND column_name = 'content_hash'""").fetchall()
+        assert types == [("UBIGINT",)]
+        store.load_postings(con, [acme(1, "Now we need empathy.")], T2)
+        assert analyse(con, lexicon, now=T2).rematched == 1
 
 
 def test_a_few_changed_postings_among_many_are_read_on_their_own(tmp_path):
@@ -162,6 +188,28 @@ def test_a_line_repeated_within_one_posting_counts_once(tmp_path):
         key = analyse(con, load_lexicon(), now=T1).analysis_key
         assert counts(con, key)["1"] == 3  # the intro (in 5 of 5) is left out, the repeated line is not
         assert con.execute("SELECT uses FROM company_line_counts").fetchall() == [(5,)]
+
+
+def test_the_first_line_count_keeps_exactly_the_pairs_in_three_or_more_postings(tmp_path):
+    """The first count finds candidate pairs by sorting; it must equal a plain count of distinct postings."""
+    lines = ["Shared by all.", "In three.", "In two.", "Twice here.", "Once."]
+    postings = []
+    for company in ("Acme", "Beta", "Gamma"):
+        for n in range(1, 7):
+            text = [lines[0], f"{company} own {n}."]
+            text += [lines[1]] if n <= 3 else []
+            text += [lines[2]] if n <= 2 else []
+            text += [lines[3], lines[3]] if n == 1 else []  # 2 rows, 1 posting: not 3 uses
+            text += [lines[4]] if n == 6 else []
+            postings.append(Posting("greenhouse", company.lower(), str(n), "Job", "\n".join(text),
+                                    datetime(2024, 1, n), company=company))
+    with store.opened(tmp_path / "j.duckdb") as con:
+        store.load_postings(con, postings, T1)
+        analyse(con, load_lexicon(), now=T1)
+        got = con.execute("SELECT company_key, line_hash, uses FROM company_line_counts ORDER BY ALL").fetchall()
+        expected = con.execute("""SELECT company_key, line_hash, count(DISTINCT posting_id) FROM posting_lines
+                                  GROUP BY ALL HAVING count(DISTINCT posting_id) >= 3 ORDER BY ALL""").fetchall()
+    assert got == expected and sorted(uses for *_, uses in got) == [3, 3, 3, 6, 6, 6]
 
 
 def test_source_marked_boilerplate_is_left_out_unless_asked(tmp_path):
