@@ -1,6 +1,7 @@
 """The one HTTP policy: timeouts, retries with backoff, Retry-After, per-host politeness (concurrency,
 interval, robots.txt and its Crawl-delay), charset decoding, size caps, deadlines and response validation.
-No other module imports `requests`.
+No other module imports `requests`, and this one only where a request is made: commands that never fetch
+(trends, chart, sql, ...) start 0.05 s sooner without it.
 
 Politeness is a host gate per scope: a host (`api.example.com`) or a host and path prefix
 (`web.archive.org/cdx/`, where the Archive's listing API has a lower limit than its captures). A request
@@ -24,12 +25,12 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
-import requests
-import urllib3.exceptions
+if TYPE_CHECKING:
+    import requests
 
 from scraper import __version__
 from scraper.errors import (
@@ -144,6 +145,7 @@ class Client:
         self.settings = settings or HttpSettings()
         self.sleep = sleep
         self.clock = clock  # for host gates only: tests pin it with `sleep` to check pacing exactly
+        import requests
         self.session = requests.Session()
         adapter = requests.adapters.HTTPAdapter(pool_connections=32, pool_maxsize=32, max_retries=0)
         self.session.mount("http://", adapter)
@@ -244,6 +246,7 @@ class Client:
             raise DeadlineExceeded(url, f"the board's time ran out ([http] board_seconds = {self.settings.board_seconds:g})")
 
     def _send(self, method: str, url: str, params: Any, json_body: Any, headers: Any) -> Response:
+        import requests
         timeout = (self.settings.connect_timeout, self.settings.read_timeout)
         with self._gate(self._scope(url)).turn(self.sleep, self.clock):
             try:
@@ -255,6 +258,7 @@ class Client:
 
     def _read(self, raw: requests.Response, url: str) -> bytes:
         """The body, within the size cap and before the response's and the board's deadlines."""
+        import requests
         response_ends = time.monotonic() + self.settings.max_seconds
         with _Watchdog(raw, min(response_ends, self._deadline)) as watchdog:
             try:
@@ -397,6 +401,7 @@ def retry_after_seconds(value: str | None) -> float | None:
 
 def _fetch_error(url: str, exc: requests.exceptions.RequestException) -> FetchError:
     """A `requests` failure as one of our errors, by its type (and its causes' types), never its wording."""
+    import requests
     if isinstance(exc, requests.exceptions.InvalidSchema):
         return RedirectRefused(url, f"refused redirect to a non-HTTP address: {exc}")
     if isinstance(exc, requests.exceptions.Timeout):
@@ -412,6 +417,8 @@ def _fetch_error(url: str, exc: requests.exceptions.RequestException) -> FetchEr
 
 
 def _connection_problem(exc: Exception) -> str:
+    import requests
+    import urllib3.exceptions
     causes = tuple(_causes(exc))
     if any(isinstance(cause, ConnectionRefusedError) for cause in causes):
         return CONNECTION_REFUSED
