@@ -4,6 +4,7 @@ folder — or stage trend rows as a DuckDB table for `export` and the Python API
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import threading
@@ -90,14 +91,26 @@ def analyse_and_report(config: Config, lexicon: LexiconSpec, include_boilerplate
         charts_imported.join()
         from analysis.charts import write_charts
 
-        charts = write_charts({"coverage": data.coverage}, meta, out_dir)
-        rows_by_kind = series.result()
-        if data.corrected:
-            rows_by_kind = corrected_series(rows_by_kind, data, lexicon)
-        charts += write_charts(rows_by_kind, meta, out_dir, smooth=smooth)
+        with _frozen_heap():
+            charts = write_charts({"coverage": data.coverage}, meta, out_dir)
+            rows_by_kind = series.result()
+            if data.corrected:
+                rows_by_kind = corrected_series(rows_by_kind, data, lexicon)
+            charts += write_charts(rows_by_kind, meta, out_dir, smooth=smooth)
         data = replace(data, samples=samples.result())
     report = write_report(out_dir, charts, rows_by_kind["share"], lexicon.terms, meta, data)
     return [*charts, report]
+
+
+@contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """While charts are drawn, a full garbage collection looks only at objects made since (the figures), not
+    at matplotlib's modules and everything else already there: one took 0.17 s of a 1M chart (load 5)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def report_data(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, query: TrendQuery, include_boilerplate: bool,
