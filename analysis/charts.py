@@ -9,16 +9,21 @@ No pyplot: figures get an Agg canvas explicitly, so no global figure registry ho
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import matplotlib
+import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
+from matplotlib.image import imsave
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
@@ -295,18 +300,29 @@ def write_charts(rows_by_kind: Mapping[str, Sequence[Any]], meta: ChartMeta, out
     if unknown:
         raise ValueError(f"unknown chart kinds {sorted(unknown)}; known: {sorted(CHART_KINDS)}")
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths: list[Path] = []
-    for kind, rows in rows_by_kind.items():
-        paths += save_figure(CHART_KINDS[kind](rows, meta, smooth=smooth), out_dir / kind)
-    return paths
+    with ThreadPoolExecutor(max_workers=1) as encoder:
+        saved = [save_figure(CHART_KINDS[kind](rows, meta, smooth=smooth), out_dir / kind, encoder)
+                 for kind, rows in rows_by_kind.items()]
+        return [path for paths in saved for path in paths.result()]  # raises what writing a PNG raised
 
 
-def save_figure(fig: Figure, stem: Path) -> list[Path]:
-    """Write `stem`.png (150 dpi) and `stem`.svg. (No fig.clear() after: the figure is in no registry, so
-    it is freed with its last reference; clearing 200 panels one by one took 8 s of a 46 s chart.)"""
+def save_figure(fig: Figure, stem: Path, encoder: Executor) -> Future[list[Path]]:
+    """Write `stem`.svg, and `stem`.png (150 dpi) on `encoder`: compressing a PNG releases the GIL, so the
+    four charts' PNGs (0.3 of 1.4 s) are compressed while the SVGs and the next figures are drawn. Done, it
+    gives [png, svg]. (No fig.clear() after: the figure is in no registry, so it is freed with its last
+    reference; clearing 200 panels one by one took 8 s of a 46 s chart.)"""
     png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
+    canvas = fig.canvas
+    assert isinstance(canvas, FigureCanvasAgg)
     with matplotlib.rc_context(STYLE):
-        fig.savefig(png, dpi=DPI, metadata={"Software": None})
+        fig.savefig(io.BytesIO(), format="rgba", dpi=DPI)  # drawn (and laid out) as the PNG's pixels
+        pixels = np.array(canvas.buffer_rgba()).data  # a copy: drawing the SVG must not touch it
         fig.set_layout_engine("none")  # keep the layout just computed: the SVG needs no second pass
         fig.savefig(svg, metadata={"Date": None})  # no timestamp: same data, same file
+    return encoder.submit(_write_png, png, pixels, svg)
+
+
+def _write_png(png: Path, pixels: memoryview, svg: Path) -> list[Path]:
+    """What savefig(png) does once the figure is drawn."""
+    imsave(png, pixels, format="png", dpi=DPI, metadata={"Software": None})  # type: ignore[dict-item]
     return [png, svg]

@@ -19,7 +19,7 @@ import duckdb
 
 from analysis.boilerplate import analysed_texts, boilerplate_changes, refresh_lines
 from analysis.lexicon import Lexicon
-from analysis.lines import CONTENT_HASH, ensure_schema
+from analysis.lines import CONTENT_HASH, ensure_schema, line_hash_tag
 from analysis.match import Scanned, build_scanner, scan
 from scraper.dates import utcnow
 from scraper.sql import temp_tables, transaction
@@ -51,23 +51,61 @@ def analyse(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, include_boilerplat
     limit_memory(con)
     with transaction(con):
         ensure_schema(con)
-        with temp_tables(con, "stale"):
-            batch = refresh_lines(con)
-            seen = None if include_boilerplate else _seen_batch(con, key)
-            # Without boilerplate, a key that never ran (or whose line state was reset) has every posting among
-            # the changed ones: none needs comparing (0.2 CPU s of a first 1M-posting analysis).
-            stale = "SELECT NULL::BIGINT AS posting_id WHERE false" if not include_boilerplate and seen is None \
-                else _stale_sql(key)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE stale AS {stale}")
-            changes = nullcontext(None) if include_boilerplate else boilerplate_changes(con, key, seen)
-            with changes as changed:
-                rematched = _rematch(con, lexicon, key, include_boilerplate, changed)
+        seen = _postings_seen(con)
+        batch = _unchanged_batch(con, key, seen)
+        if batch is not None:  # nothing to match again: two 1M-row joins skipped (0.8 of a 1M chart's 4.8 CPU s)
+            rematched = 0
+        else:
+            with temp_tables(con, "stale"):
+                batch = refresh_lines(con)
+                seen_batch = None if include_boilerplate else _seen_batch(con, key)
+                # Without boilerplate, a key that never ran (or whose line state was reset) has every posting among
+                # the changed ones: none needs comparing (0.2 CPU s of a first 1M-posting analysis).
+                stale = "SELECT NULL::BIGINT AS posting_id WHERE false" if not include_boilerplate and seen_batch is None \
+                    else _stale_sql(key)
+                con.execute(f"CREATE OR REPLACE TEMP TABLE stale AS {stale}")
+                changes = nullcontext(None) if include_boilerplate else boilerplate_changes(con, key, seen_batch)
+                with changes as changed:
+                    rematched = _rematch(con, lexicon, key, include_boilerplate, changed)
         total = _record_run(con, lexicon, key, include_boilerplate, rematched, now or utcnow(), batch)
+        _remember_seen(con, key, seen)
         _prune(con)
     stats = AnalysisStats(key, total, rematched, time.monotonic() - started)
     log.info("analysis %s (%s): %d postings, %d matched again in %.1fs", lexicon.name, key, total, rematched,
              stats.seconds)
     return stats
+
+
+# --- the up-to-date shortcut ---------------------------------------------------------------------
+# A key's run leaves every posting matched and every posting's lines counted. If the postings a later run sees
+# hash the same (ids, wording, company) and no line count was made since, nothing is stale: one scan (0.05 s
+# at 1M postings) instead of the two joins that find stale postings and lines (0.8 CPU s).
+_SEEN = "seen:"  # analysis_meta key prefix: what the postings hashed to at the end of a key's last run
+
+
+def _postings_seen(con: duckdb.DuckDBPyConnection) -> str:
+    """The postings' (id, wording, company) as one hash, with the DuckDB version whose hash() made it."""
+    # hash() of several values combines them by xor: hashed again, an even number of postings moving to one
+    # company cannot cancel out in the xor over all rows.
+    count, digest = con.execute(
+        "SELECT count(*), bit_xor(hash(hash(posting_id, content_hash, company))) FROM postings").fetchall()[0]
+    return f"{line_hash_tag()} {count} {digest}"
+
+
+def _unchanged_batch(con: duckdb.DuckDBPyConnection, key: str, seen: str) -> int | None:
+    """The line batch, when `key`'s last run saw these very postings and that batch; else None (analyse)."""
+    rows = con.execute("""
+        SELECT r.line_batch FROM analysis_runs r JOIN analysis_meta m ON m.key = $meta_key AND m.value = $seen
+        WHERE r.analysis_key = $key
+          AND r.line_batch = coalesce((SELECT max(value::BIGINT) FROM analysis_meta WHERE key = 'line_batch'), 0)
+          AND (SELECT max(value) FROM analysis_meta WHERE key = 'line_hash') = $tag""",
+                       {"key": key, "meta_key": _SEEN + key, "seen": seen, "tag": line_hash_tag()}).fetchall()
+    return int(rows[0][0]) if rows else None
+
+
+def _remember_seen(con: duckdb.DuckDBPyConnection, key: str, seen: str) -> None:
+    con.execute("DELETE FROM analysis_meta WHERE key = ?", [_SEEN + key])
+    con.execute("INSERT INTO analysis_meta VALUES (?, ?)", [_SEEN + key, seen])
 
 
 def _stale_sql(key: str) -> str:
@@ -173,6 +211,7 @@ def _prune(con: duckdb.DuckDBPyConnection) -> None:
     for key in old:
         for table in ("posting_analysis", "term_counts", "category_counts", "boilerplate_lines", "analysis_runs"):
             con.execute(f"DELETE FROM {table} WHERE analysis_key = ?", [key])
+        con.execute("DELETE FROM analysis_meta WHERE key = ?", [_SEEN + key])
     # Changes every kept key has seen are no longer needed.
     con.execute("""DELETE FROM line_changes WHERE batch <= (SELECT min(coalesce(line_batch, -1)) FROM analysis_runs
                                                            WHERE NOT include_boilerplate)""")

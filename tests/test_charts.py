@@ -89,6 +89,19 @@ def test_write_charts_writes_png_and_svg_for_every_kind(tmp_path):
         assert ET.parse(svg).getroot().tag == "{http://www.w3.org/2000/svg}svg"
 
 
+def test_png_compressed_on_the_worker_is_what_savefig_writes(tmp_path):
+    """save_figure draws the pixels and leaves compressing them to a thread: the same file as savefig(png)."""
+    import matplotlib
+
+    from analysis.chart_parts import STYLE
+    from analysis.charts import DPI
+
+    png = write_charts({"terms": term_rows()}, META, tmp_path / "worker")[0]
+    with matplotlib.rc_context(STYLE):
+        term_grid(term_rows(), META).savefig(tmp_path / "direct.png", dpi=DPI, metadata={"Software": None})
+    assert png.read_bytes() == (tmp_path / "direct.png").read_bytes()
+
+
 def test_svg_holds_title_axis_units_and_footer_as_text(tmp_path):
     share_svg = write_charts({"share": category_rows()}, META, tmp_path)[1]
     text = svg_text(share_svg)

@@ -248,3 +248,21 @@ def test_analysis_rolls_back_on_failure(tmp_path):
         with pytest.raises(Exception):  # noqa: B017 (whatever DuckDB raises, nothing may be half-written)
             analyse(con, load_lexicon(), now=T1)
         assert con.execute("SELECT count(*) FROM posting_analysis").fetchall() == [(0,)]
+
+
+def test_postings_seen_again_by_one_key_after_another_key_counted_their_lines(tmp_path):
+    """The up-to-date shortcut needs the same postings and the same line count: a posting that moved away and
+    back while another lexicon ran looks the same, but its company's lines were counted since."""
+    db = tmp_path / "j.duckdb"
+    lexicon, other = load_lexicon(), parse_lexicon('[[term]]\nname = "ship"\ncategory = "x"\nforms = ["ship"]\n', "o")
+    with store.opened(db) as con:
+        store.load_postings(con, [acme(n) for n in range(1, 7)], T1)
+        key = analyse(con, lexicon, now=T1).analysis_key
+        assert analyse(con, lexicon, now=T1).rematched == 0
+        store.load_postings(con, [acme(1, company="Beta")], T2)
+        analyse(con, other, now=T2)
+        store.load_postings(con, [acme(1)], T3)
+        analyse(con, other, now=T3)
+        assert analyse(con, lexicon, now=T3).rematched == 1  # posting 1's lines were counted since
+        assert set(counts(con, key).values()) == {0}
+        assert analyse(con, lexicon, now=T3).rematched == 0

@@ -192,3 +192,17 @@ def test_wording_changes_appear_after_a_board_was_scraped_twice_with_an_edit(tmp
     year = str(datetime.now().year)
     assert f'<tr><td>{year}</td><td>hard</td><td class="num">1</td><td class="num">0</td></tr>' in html
     assert "<td>gitlab</td>" in html and "<td>fast-paced</td><td></td></tr>" in html
+
+
+def test_the_stated_data_range_is_that_of_the_trend_rows(database, tmp_path):
+    """Charts are dated by what is in the data (drawn before the series are counted): the same periods."""
+    assert chart(database, tmp_path, "--by", "quarter")[0] == 0
+    code, out, _ = run_cli("--db", str(database), "trends", "--by", "quarter", "--format", "csv")
+    assert code == 0
+    periods = [line.split(",")[0] for line in out.splitlines()[1:]]
+    first, last = min(periods), max(periods)
+    starts = {f"{y}-Q{q}": f"{y}-{3 * q - 2:02d}-01" for y in range(2000, 2100) for q in range(1, 5)}
+    html = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert f"<dd>{starts[first]} to {starts[last]}</dd>" in html
+    for kind in ("coverage", "share", "terms", "groups"):
+        assert f"data: {starts[first]} to {starts[last]}" in svg_text(tmp_path / f"{kind}.svg"), kind
