@@ -10,6 +10,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import NoReturn, TextIO
 
@@ -77,14 +78,16 @@ def setup_logging(ctx: Context) -> None:
 
 
 def console() -> NoReturn:
-    """The `jobtone` command: `main`, then exit. After Ctrl-C at once: fetches still under way are not waited
-    for (a thread cannot be stopped; the run is recorded `interrupted`, what they half-staged the next run removes)."""
+    """The `jobtone` command: `main`, then exit at once, without Python's teardown: freeing every object took
+    0.3-0.5 s after `jobtone chart`, and every file and the database are closed by then. After Ctrl-C,
+    fetches still under way are not waited for either (a thread cannot be stopped; the run is recorded
+    `interrupted`, what they half-staged the next run removes)."""
     code = main()
-    if code == ExitCode.INTERRUPTED:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
-    sys.exit(code)
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError):  # a reader that has gone (`jobtone sql ... | head`)
+            stream.flush()
+    os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
