@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from itertools import pairwise
@@ -34,6 +35,7 @@ CORRECTED_STYLE: Any = (0, (5, 2))  # the precision-corrected share: dashed, in 
 MARK_LABEL_GAP_INCHES = 0.17  # a mark closer than this to the last labelled one keeps its line, not its label
 UNLISTED_COLOUR = "#444444"  # a term the lexicon does not list
 FOOTER_CHAR_INCHES = 0.062  # average character width at the footer's 8.5 pt
+FOOTER_SEPARATOR = "   ·   "
 LEGEND_CHAR_INCHES, LEGEND_ENTRY_INCHES = 0.085, 0.75  # at 10 pt; entry = handle and padding
 MARKER_LIMIT = 40  # above this many periods, only low-count periods get markers
 STYLE: dict[Any, Any] = {
@@ -116,12 +118,23 @@ def new_figure(width: float, height: float, meta: ChartMeta, rows: Sequence[Tren
     FigureCanvasAgg(fig)
     n = sum(total_postings(rows).values()) if postings is None else postings
     facts = [f"{label}: {value}" for label, value in meta.facts(n)]
-    footer = "   ·   ".join(facts)
-    if len(footer) * FOOTER_CHAR_INCHES > width - 0.2:  # too wide for one line: break in the middle
-        half = len(facts) // 2
-        footer = "   ·   ".join(facts[:half]) + "\n" + "   ·   ".join(facts[half:])
-    fig.supxlabel(footer, x=0.01, ha="left", fontsize=8.5, color="#555555")
+    fig.supxlabel(footer_text(facts, width), x=0.01, ha="left", fontsize=8.5, color="#555555")
     return fig
+
+
+def footer_text(facts: Sequence[str], width: float) -> str:
+    """The facts on as many lines as a figure `width` inches wide needs, each line filled in turn (a fact
+    too long for any line is wrapped at its spaces). Split in two halves, the second could still be too wide:
+    a single-source chart, 7 in wide, lost the end of its footer."""
+    budget = int((width - 0.2) / FOOTER_CHAR_INCHES)
+    lines: list[str] = []
+    for fact in facts:
+        for part in textwrap.wrap(fact, budget) or [""]:
+            if lines and len(lines[-1]) + len(FOOTER_SEPARATOR) + len(part) <= budget:
+                lines[-1] += FOOTER_SEPARATOR + part
+            else:
+                lines.append(part)
+    return "\n".join(lines)
 
 
 def key_axes(fig: Figure, cell: Any) -> Axes:

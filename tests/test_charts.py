@@ -9,6 +9,7 @@ from datetime import date, datetime
 import pytest
 from matplotlib.figure import Figure
 
+from analysis.chart_parts import FOOTER_CHAR_INCHES, footer_text
 from analysis.charts import (
     MAX_PANELS,
     by_group_chart,
@@ -340,3 +341,14 @@ def test_corrected_shares_are_dashed_beside_the_raw_ones_and_averaged_when_smoot
 
 def svg_legend(fig) -> list[str]:
     return [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+
+
+def test_the_footer_fills_as_many_lines_as_the_figure_width_needs():
+    facts = ["data: 2011-01-01 to 2025-12-01", "dates: posted date", "boilerplate: excluded",
+             "lexicon: default c0c3fa3e9072 since 2026-12-06; every period is counted with it",
+             "postings: n = 1,000,000", "generated: 2026-12-06 12:00 UTC", "x" * 300]
+    for width in (7.0, 12.0):
+        lines = footer_text(facts, width).split("\n")
+        assert all(len(line) * FOOTER_CHAR_INCHES <= width - 0.2 for line in lines)
+        assert "".join(lines).replace(" ", "").replace("·", "") == "".join(facts).replace(" ", "")
+    assert footer_text(facts[:2], 7.0) == "data: 2011-01-01 to 2025-12-01   ·   dates: posted date"
