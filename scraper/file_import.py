@@ -36,7 +36,7 @@ from scraper.errors import ConfigError, JobtoneError
 from scraper.posting import CONTENT_HASH_SQL, POSTING_ID_SQL
 from scraper.sql import sql_string, transaction
 from scraper.store import NOT_NEW, LoadStats, append_new, limit_memory, merge_incoming
-from scraper.text import html_to_text, normalize, repaired_nfkc
+from scraper.text import html_to_text, repaired_nfkc
 from scraper.text_sql import UDF_NAME, normalized_sql
 
 try:  # DuckDB >= 1.4 moved the type constants
@@ -48,6 +48,7 @@ log = logging.getLogger("jobtone")
 READERS = {".csv": "read_csv", ".tsv": "read_csv", ".jsonl": "read_json", ".ndjson": "read_json",
            ".json": "read_json", ".parquet": "read_parquet"}
 MAX_REPORTED = 20
+HTML_UDF = "jobtone_html_to_text"  # --html: every text through the scrapers' HTML conversion
 # Records per transaction (about 800 MB of 3 kB postings): two of DuckDB's row groups of 122,880 rows.
 # A batch that ends with a small partial row group costs much more: DuckDB later merges such row groups
 # by rewriting their neighbours (measured: 26 s at the checkpoint after importing 1M postings).
@@ -81,7 +82,7 @@ def import_file(con: duckdb.DuckDBPyConnection, spec: ImportSpec, seen_at: datet
     and an interrupted import is finished by running it again); bad rows are reported and skipped."""
     con.execute("SET TimeZone = 'UTC'")
     limit_memory(con)
-    _register_functions(con, spec)
+    _register_functions(con)
     try:
         try:
             return _import(con, spec, seen_at, batch_rows, large_records=False)
@@ -92,7 +93,7 @@ def import_file(con: duckdb.DuckDBPyConnection, spec: ImportSpec, seen_at: datet
     except duckdb.Error as exc:
         raise JobtoneError(f"cannot import {spec.path}: {str(exc).splitlines()[0]}") from exc
     finally:
-        for name in ("jobtone_clean_text", UDF_NAME):
+        for name in (HTML_UDF, UDF_NAME):
             with suppress(duckdb.Error):  # never hide the error being raised
                 con.remove_function(name)
 
@@ -136,11 +137,10 @@ def _import_batches(con: duckdb.DuckDBPyConnection, spec: ImportSpec, checked: s
     return ImportResult(stats, rows, _located(spec.path, bad), bad_count)
 
 
-def _register_functions(con: duckdb.DuckDBPyConnection, spec: ImportSpec) -> None:
+def _register_functions(con: duckdb.DuckDBPyConnection) -> None:
     """The Python the import's SQL calls: `repaired_nfkc` for the few texts text_sql sends it, and the HTML
     conversion for --html."""
-    convert = html_to_text if spec.html else normalize
-    con.create_function("jobtone_clean_text", convert, [VARCHAR], VARCHAR, side_effects=False)
+    con.create_function(HTML_UDF, html_to_text, [VARCHAR], VARCHAR, side_effects=False)
     con.create_function(UDF_NAME, repaired_nfkc, [VARCHAR], VARCHAR, side_effects=False)
 
 
@@ -248,7 +248,7 @@ def _build_incoming(con: duckdb.DuckDBPyConnection, spec: ImportSpec, checked: s
 
 def _incoming_sql(spec: ImportSpec, checked: str, params: dict[str, str]) -> tuple[str, dict[str, str]]:
     """The SELECT of `incoming` (see _build_incoming) over `checked`, and its parameters."""
-    text = "jobtone_clean_text(raw_text)" if spec.html else normalized_sql("raw_text")
+    text = f"{HTML_UDF}(raw_text)" if spec.html else normalized_sql("raw_text")
     return f"""
             SELECT {POSTING_ID_SQL} AS posting_id, source, board, external_id, company, title,
                    '' AS location, $origin AS url, text, '' AS boilerplate, posted_at, date_source,
