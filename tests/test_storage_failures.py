@@ -32,6 +32,22 @@ SPOTIFY = json.loads(fixture_bytes("lever/spotify.json"))
 BOARDS = board("lever", "spotify", "Spotify") + board("lever", "slow", "Slow")
 
 
+def break_database_during(args: list[str], wal, ready) -> tuple[int, str, str]:
+    """`jobtone ARGS` on a thread; once `ready()`, a folder where DuckDB expects its write-ahead log: the file
+    can no longer be opened, as a disk gone bad or read-only would do. Returns the command's result."""
+    result: list[tuple[int, str, str]] = []
+    command = threading.Thread(target=lambda: result.append(jobtone(*args)))
+    command.start()
+    deadline = time.monotonic() + 30
+    while not ready():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    wal.mkdir()
+    command.join(60)
+    [outcome] = result
+    return outcome
+
+
 def test_a_staging_folder_that_cannot_be_made_fails_the_run_in_one_line(tmp_path, server):
     server.route(LEVER, Reply.json(SPOTIFY))
     server.route("/v0/postings/slow", Reply.json(SPOTIFY[:1]))
@@ -54,18 +70,10 @@ def test_a_database_that_fails_mid_run_fails_the_run_and_the_next_run_records_it
     server.route(LEVER, Reply.json(SPOTIFY))
     server.route("/v0/postings/slow", Reply.json(SPOTIFY[:1], delay=1.5))  # loaded after the database broke
     config = write_config(tmp_path, server.url, BOARDS)
-    db, staging = tmp_path / "jobtone.duckdb", tmp_path / "jobtone.duckdb.staging"
-    result: list[tuple[int, str, str]] = []
-    scraping = threading.Thread(target=lambda: result.append(jobtone("--config", str(config), "-q", "scrape")))
-    scraping.start()
-    deadline, wal = time.monotonic() + 30, tmp_path / "jobtone.duckdb.wal"
+    db, staging, wal = tmp_path / "jobtone.duckdb", tmp_path / "jobtone.duckdb.staging", tmp_path / "jobtone.duckdb.wal"
     # spotify loaded and the file closed (its log checkpointed away); slow is still being fetched
-    while not (server.hits(LEVER) and staging.is_dir() and not list(staging.glob("*spotify*")) and not wal.exists()):
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-    wal.mkdir()  # DuckDB cannot open the file any more: as a disk gone bad or read-only would do
-    scraping.join(60)
-    [(code, _, err)] = result
+    code, _, err = break_database_during(["--config", str(config), "-q", "scrape"], wal, lambda: (
+        server.hits(LEVER) and staging.is_dir() and not list(staging.glob("*spotify*")) and not wal.exists()))
     assert code == 1, err
     [line] = [line for line in err.splitlines() if line.startswith("jobtone: ")]
     assert line.startswith(f"jobtone: cannot write {db}: ") and "rollback" not in line
@@ -113,16 +121,9 @@ def test_a_database_that_fails_mid_hn_backfill_fails_it_and_the_next_backfill_re
     hn_history(server)
     config = write_config(tmp_path, server.url, extra=fast_hn(server.url))
     db, wal = tmp_path / "jobtone.duckdb", tmp_path / "jobtone.duckdb.wal"
-    result: list[tuple[int, str, str]] = []
-    backfill = threading.Thread(target=lambda: result.append(jobtone("--config", str(config), "-q", "backfill", "hn")))
-    backfill.start()
-    deadline = time.monotonic() + 30
-    while not (server.hits(item_path(40_004_000)) and not wal.exists()):  # March stored, April on its way
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-    wal.mkdir()  # DuckDB cannot open the file any more: as a disk gone bad or read-only would do
-    backfill.join(60)
-    [(code, _, err)] = result
+    # March stored, April on its way
+    code, _, err = break_database_during(["--config", str(config), "-q", "backfill", "hn"], wal,
+                                         lambda: server.hits(item_path(40_004_000)) and not wal.exists())
     assert code == 1, err
     assert err.splitlines() == [line for line in err.splitlines() if line.startswith(f"jobtone: cannot write {db}: ")]
     assert len(err.splitlines()) == 1 and "rollback" not in err
