@@ -28,13 +28,15 @@ from analysis.precision import corrected_rows, precision_table
 from analysis.report import write_report
 from analysis.report_sections import ReportData
 from analysis.series import CSV_COLUMNS, ChartMeta, TrendRow
-from analysis.trends import MIN_POSTINGS, TrendQuery, trend_series
+from analysis.trends import MIN_POSTINGS, TrendQuery, each_trend_series, trend_series
 from scraper import store
 from scraper.config import Config
 from scraper.errors import ConfigError
 from scraper.sql import sql_identifier
 
 DEFAULT_OUT = Path("reports")  # where `jobtone run` and `jobtone chart` write
+SERIES_KINDS = ("terms", "share", "groups")  # as each_trend_series counts them
+CHART_ORDER = ("coverage", "share", "terms", "groups")  # as the report lists them
 SAMPLES_PER_TERM = 3  # matches in context per term in the report: a few postings each, never a scan per term
 log = logging.getLogger("jobtone")
 T = TypeVar("T")
@@ -69,19 +71,21 @@ def analyse_and_report(config: Config, lexicon: LexiconSpec, include_boilerplate
     for (a warning when there are no labels); False: never. The report shows precision whenever it is known."""
     # matplotlib takes ~0.5 s to import: it is imported while DuckDB counts (a query releases the GIL). The
     # series are counted on one thread while the report's own queries run on a cursor of their own on another
-    # (DuckDB on both cores), and the coverage chart, which needs no series, is drawn meanwhile. The report's
-    # matches in context wait for the series: counted beside them they slowed the series the charts wait for,
-    # and after, they use the core the drawing (one thread) leaves idle (a 1M chart: 3.36 s to 3.08).
+    # (DuckDB on both cores), and the coverage chart, which needs no series, is drawn meanwhile. Each series'
+    # chart is drawn as soon as it is counted, while the next is. The report's matches in context wait for the
+    # series: counted beside them they slowed the series the charts wait for, and after, they use the core the
+    # drawing (one thread) leaves idle.
     charts_imported = threading.Thread(target=importlib.import_module, args=("analysis.charts",), daemon=True)
     charts_imported.start()
     lexicon = as_lexicon(lexicon)
+    counted: dict[str, Future[list[TrendRow]]] = {kind: Future() for kind in SERIES_KINDS}
     # (The pools are left first, waiting for their queries, and the cursor closed after them.)
     with analysed(config, lexicon, include_boilerplate, now=now) as (con, stats), con.cursor() as cursor, \
             ThreadPoolExecutor(max_workers=1) as reporting, ThreadPoolExecutor(max_workers=1) as counting:
         query = TrendQuery(stats.analysis_key, by, date_basis=date_basis, min_postings=min_postings)
-        series = counting.submit(chart_series, con, query)
+        all_counted = counting.submit(_count_each, con, query, counted)
         reported = reporting.submit(report_data, cursor, lexicon, query, include_boilerplate, corrected is not False)
-        samples = reporting.submit(_after, series, sample_in_context, cursor, lexicon, query.analysis_key,
+        samples = reporting.submit(_after, all_counted, sample_in_context, cursor, lexicon, query.analysis_key,
                                    include_boilerplate, SAMPLES_PER_TERM)
         data = reported.result()
         if corrected and not data.precision:
@@ -95,14 +99,31 @@ def analyse_and_report(config: Config, lexicon: LexiconSpec, include_boilerplate
         from analysis.charts import write_charts
 
         with _frozen_heap():
-            charts = write_charts({"coverage": data.coverage}, meta, out_dir)
-            rows_by_kind = series.result()
-            if data.corrected:
-                rows_by_kind = corrected_series(rows_by_kind, data, lexicon)
-            charts += write_charts(rows_by_kind, meta, out_dir, smooth=smooth)
+            charts = {"coverage": write_charts({"coverage": data.coverage}, meta, out_dir)}
+            rows_by_kind: dict[str, list[TrendRow]] = {}
+            drawn: dict[str, list[TrendRow]] = {}
+            for kind in SERIES_KINDS:  # in the order they are counted
+                rows_by_kind[kind] = counted[kind].result()
+                drawn[kind] = drawn_rows(kind, rows_by_kind, data, lexicon)
+                charts[kind] = write_charts({kind: drawn[kind]}, meta, out_dir, smooth=smooth)
+        all_counted.result()
         data = replace(data, samples=samples.result())
-    report = write_report(out_dir, charts, rows_by_kind["share"], lexicon.terms, meta, data)
-    return [*charts, report]
+    paths = [path for kind in CHART_ORDER for path in charts[kind]]
+    report = write_report(out_dir, paths, drawn["share"], lexicon.terms, meta, data)
+    return [*paths, report]
+
+
+def _count_each(con: duckdb.DuckDBPyConnection, query: TrendQuery, counted: Mapping[str, Future[list[TrendRow]]]
+                ) -> None:
+    """Count the chart series, each future done as soon as its series is (all failed by an error)."""
+    try:
+        for kind, rows in each_trend_series(con, query):
+            counted[kind].set_result(rows)
+    except BaseException as exc:
+        for future in counted.values():
+            if not future.done():
+                future.set_exception(exc)
+        raise
 
 
 def _after(first: Future[Any], run: Callable[..., T], *args: Any) -> T:
@@ -136,12 +157,15 @@ def report_data(con: duckdb.DuckDBPyConnection, lexicon: Lexicon, query: TrendQu
         changes=found, change_summary=change_summary(found, lexicon, query.by))
 
 
-def corrected_series(rows_by_kind: Mapping[str, list[TrendRow]], data: ReportData, lexicon: Lexicon
-                     ) -> dict[str, list[TrendRow]]:
-    """Category and term rows with their corrected shares (the split-by-source rows as they are)."""
-    table, terms = list(data.precision), rows_by_kind["terms"]
-    return {**rows_by_kind, "share": corrected_rows(rows_by_kind["share"], table, lexicon, terms),
-            "terms": corrected_rows(terms, table, lexicon)}
+def drawn_rows(kind: str, rows_by_kind: Mapping[str, list[TrendRow]], data: ReportData, lexicon: Lexicon
+               ) -> list[TrendRow]:
+    """A series as its chart draws it: categories and terms with their corrected shares when `data.corrected`
+    (a category's needs the term rows), the split by source as it is."""
+    rows = rows_by_kind[kind]
+    if not data.corrected or kind == "groups":
+        return rows
+    terms = (rows_by_kind["terms"],) if kind == "share" else ()
+    return corrected_rows(rows, list(data.precision), lexicon, *terms)
 
 
 def first_used(uses: Sequence[LexiconUse], lexicon: Lexicon) -> datetime | None:

@@ -3,7 +3,7 @@ and mentions per 10,000 words — computed in SQL from the stored counts, finish
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -124,13 +124,19 @@ def trend_series(con: duckdb.DuckDBPyConnection, query: TrendQuery) -> dict[str,
     """Categories ("share"), terms ("terms") and categories split by source family ("groups") for one query's
     filters: the postings counted, with their periods and families, are joined and dated once for all three
     (the join is most of a trend query's time)."""
+    counted = dict(each_trend_series(con, query))
+    return {kind: counted[kind] for kind in ("share", "terms", "groups")}
+
+
+def each_trend_series(con: duckdb.DuckDBPyConnection, query: TrendQuery) -> Iterator[tuple[str, list[TrendRow]]]:
+    """`trend_series` one at a time, (kind, rows) as soon as each is counted: terms, share, groups."""
     grouped = replace(query, group=True)
     sql, params = _base_sql(grouped)
     with temp_tables(con, "trend_base"):
         con.execute(f"CREATE OR REPLACE TEMP TABLE trend_base AS {sql}", params)
-        return {"share": trend_rows(con, query, "trend_base"),
-                "terms": trend_rows(con, replace(query, terms=True), "trend_base"),
-                "groups": trend_rows(con, grouped, "trend_base")}
+        yield "terms", trend_rows(con, replace(query, terms=True), "trend_base")
+        yield "share", trend_rows(con, query, "trend_base")
+        yield "groups", trend_rows(con, grouped, "trend_base")
 
 
 def _base_sql(query: TrendQuery) -> tuple[str, dict[str, object]]:
