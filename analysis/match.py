@@ -204,32 +204,30 @@ def scan(con: duckdb.DuckDBPyConnection, scanner: Scanner, source: str) -> Itera
 def _scan(con: duckdb.DuckDBPyConnection, scanner: Scanner, source: str, table: str, pattern: str, scanned: str,
           where: str = "") -> None:
     """Matches of `pattern` in `source` into `table`, and into `scanned` the source's other columns (all but
-    text) and the list of matches `ms`, for every posting scanned, so callers never read the source twice. The
-    (scanned) text of postings with a match that may need its window checked is added to `window_texts`."""
+    text) and `matched` (the list of matches `ms`, and `window_text`), for every posting scanned, so callers never
+    read the source twice. The (scanned) text of postings with a match that may need its window checked is
+    added to `window_texts`."""
     exact = "true" if pattern == scanner.exact_pattern else "false"
+    candidate = scanner.window_candidates(WORD if exact == "true" else ASCII_WORD)
+    # The text is needed only where a match starts like a form of a term with window rules (one regex over
+    # the few matches): the scan keeps it for those postings alone (75k of 1M generated ones). Keeping every
+    # row's text cost ~1.4 CPU s of a 1M-posting first analysis, and reading those postings' text again
+    # after the scan 0.25-0.5 s (picking them by id reads every posting's text). The matches are bound to
+    # `ms` by a lambda: referred to twice in one SELECT, DuckDB would run the regex over every text twice.
+    window_text = (f"if(len(ms) > 0 AND regexp_matches(array_to_string(ms, chr(1)), {sql_string(candidate)}), "
+                   "scan_text, NULL)") if candidate else "NULL::VARCHAR"
     # Lists first, into a table: unnesting straight from the scan made DuckDB run the regex twice.
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {scanned} AS
-                    SELECT * EXCLUDE (text), regexp_extract_all({SCAN_TEXT.format(col='text')}, $pattern) AS ms
-                    FROM {source} {where}""", {"pattern": pattern})
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {scanned} AS
+        SELECT * EXCLUDE (text, scan_text), list_transform([regexp_extract_all(scan_text, $pattern)],
+                   lambda ms: {{'ms': ms, 'window_text': {window_text}}})[1] AS matched
+        FROM (SELECT *, {SCAN_TEXT.format(col='text')} AS scan_text FROM {source} {where})""", {"pattern": pattern})
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {table} AS
-        SELECT posting_id, unnest(ms) AS m, generate_subscripts(ms, 1) AS k, {exact} AS exact
-        FROM {scanned} WHERE len(ms) > 0""")
-    candidate = scanner.window_candidates(WORD if exact == "true" else ASCII_WORD)
-    if not candidate:
-        return
-    # The text is needed only where a match starts like a form of a term with window rules (one regex over
-    # the few matches): it is read again for those postings alone. Carrying it out of the scan instead cost
-    # ~1.4 CPU s of a 1M-posting first analysis (every row's text kept to the end of the scan, then copied
-    # twice); reading 75k postings' text again costs ~0.2 s.
-    with temp_tables(con, "window_ids"):
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE window_ids AS SELECT posting_id, ms FROM {scanned}
-                        WHERE len(ms) > 0 AND regexp_matches(array_to_string(ms, chr(1)), {sql_string(candidate)})""")
-        con.execute(f"""
-            INSERT INTO window_texts
-            SELECT posting_id, {SCAN_TEXT.format(col='s.text')}, w.ms, {exact}
-            FROM (SELECT posting_id, text FROM {source} WHERE posting_id IN (SELECT posting_id FROM window_ids)) s
-            JOIN window_ids w USING (posting_id)""")
+        SELECT posting_id, unnest(matched.ms) AS m, generate_subscripts(matched.ms, 1) AS k, {exact} AS exact
+        FROM {scanned} WHERE len(matched.ms) > 0""")
+    con.execute(f"""INSERT INTO window_texts SELECT posting_id, matched.window_text, matched.ms, {exact}
+                    FROM {scanned} WHERE matched.window_text IS NOT NULL""")
 
 
 def _rescan_exactly(con: duckdb.DuckDBPyConnection, scanner: Scanner, source: str) -> None:
