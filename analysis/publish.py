@@ -69,20 +69,21 @@ def analyse_and_report(config: Config, lexicon: LexiconSpec, include_boilerplate
 
     `corrected`: draw shares corrected for precision — None: when labels exist for the lexicon; True: asked
     for (a warning when there are no labels); False: never. The report shows precision whenever it is known."""
-    # matplotlib takes ~0.5 s to import: it is imported while DuckDB counts (a query releases the GIL). The
+    # matplotlib takes ~0.5 s to import: it is imported while DuckDB counts (a query releases the GIL), once the
+    # analysis is up to date (imported beside it, it held up the analysis' many short statements). The
     # series are counted on one thread while the report's own queries run on a cursor of their own on another
     # (DuckDB on both cores), and the coverage chart, which needs no series, is drawn meanwhile. Each series'
     # chart is drawn as soon as it is counted, while the next is. The report's matches in context wait for the
     # series: counted beside them they slowed the series the charts wait for, and after, they use the core the
     # drawing (one thread) leaves idle.
-    charts_imported = threading.Thread(target=importlib.import_module, args=("analysis.charts",), daemon=True)
-    charts_imported.start()
     lexicon = as_lexicon(lexicon)
     counted: dict[str, Future[list[TrendRow]]] = {kind: Future() for kind in SERIES_KINDS}
     # (The pools are left first, waiting for their queries, and the cursor closed after them.)
     with analysed(config, lexicon, include_boilerplate, now=now) as (con, stats), con.cursor() as cursor, \
             ThreadPoolExecutor(max_workers=1) as reporting, ThreadPoolExecutor(max_workers=1) as counting:
         query = TrendQuery(stats.analysis_key, by, date_basis=date_basis, min_postings=min_postings)
+        charts_imported = threading.Thread(target=importlib.import_module, args=("analysis.charts",), daemon=True)
+        charts_imported.start()
         all_counted = counting.submit(_count_each, con, query, counted)
         reported = reporting.submit(report_data, cursor, lexicon, query, include_boilerplate, corrected is not False)
         samples = reporting.submit(_after, all_counted, sample_in_context, cursor, lexicon, query.analysis_key,
