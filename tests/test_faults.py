@@ -113,7 +113,7 @@ SITES = _sites()
 FAULTS: dict[str, tuple[Callable[[bytes], list[Reply]], str]] = {
     "reset_mid_body": (lambda good: [Reply(200, good, JSON, fault="reset")], "connection failed"),
     "truncated_json": (lambda good: [Reply(200, good[: len(good) // 2], JSON)], "invalid or truncated JSON"),
-    "read_timeout": (lambda good: [Reply(200, good, JSON, delay=1.5)], "timed out"),
+    "read_timeout": (lambda good: [Reply(200, good, JSON, delay=3.5)], "timed out"),
     "429_retry_after": (lambda good: [Reply(429, b"slow down", {"Retry-After": "1"})], "HTTP 429"),
     "429_no_retry_after": (lambda good: [Reply(429, b"slow down")], "HTTP 429"),
     "503_burst": (lambda good: [Reply(503, b"busy")] * 5 + [Reply(200, good, JSON)], "HTTP 503"),
@@ -127,13 +127,14 @@ FAULTS: dict[str, tuple[Callable[[bytes], list[Reply]], str]] = {
 
 
 def write_fault_config(tmp_path: Path, server_url: str, roots: dict[str, str] | None = None) -> Path:
-    """Every source on the local server (or on `roots`), tiny retries, a 0.5 s read timeout, a 1 MB cap."""
+    """Every source on the local server (or on `roots`), tiny retries, a 1.5 s read timeout (a loaded machine can
+    take 0.5 s to answer a good request), a 1 MB cap."""
     api = {key: server_url for key in API_KEYS} | (roots or {})
     config = tmp_path / "jobtone.toml"
     config.write_text("\n".join([
         f'[database]\npath = "{tmp_path / "jobtone.duckdb"}"\nlock_wait = 1\n',
         "[api]", *(f'{k} = "{v}"' for k, v in api.items()),
-        f"\n[http]\ntimeout = 0.5\nconnect_timeout = 0.5\nretries = 1\nbackoff = 0.01\ninterval = 0\nmax_mb = {MAX_MB}",
+        f"\n[http]\ntimeout = 1.5\nconnect_timeout = 1.5\nretries = 1\nbackoff = 0.01\ninterval = 0\nmax_mb = {MAX_MB}",
         *(f'[http.hosts."{host}"]\nconcurrency = 16\ninterval = 0\n'  # no politeness delays between retries
           for host in sorted({url.split("//")[1] for url in api.values()})),
         *(site.board(token) for site in SITES for token in TOKENS),
