@@ -18,8 +18,8 @@ with the exact (slow) pattern. Sense rules: an exclusion or keep phrase is an al
 outranks the forms (leftmost match first; at the same start exclude, then keep, then forms), so a match
 inside one is marked excluded or kept by the scan itself; a phrase whose text holds no whole-word form of
 its term marks nothing. Only matches of terms with `near` or `not_near` words need the words around them:
-the text of just the postings with a match that starts like such a form is read again after the scan; of
-those holding such a match that no phrase decided, the text is split at its matches once and only a short
+the scan keeps the text of just the postings with a match that starts like such a form; of those holding
+such a match that no phrase decided, the text is split at its matches once and only a short
 stretch on either side of each match is read for words, in the query that makes `found` (no second regex
 scan of the source, no UPDATE).
 The text is scanned case-insensitively with `İ` replaced by `I` first (RE2 does not fold it).
