@@ -63,8 +63,7 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
             con.rollback()
         except duckdb.Error:
             pass  # already rolled back (or the database was invalidated): the cause is `exc`
-        if storage_failure(exc):
-            raise StorageError(path, str(exc).splitlines()[0]) from exc
+        raise_storage_error(path, exc)
         raise
 
 
@@ -73,6 +72,12 @@ def storage_failure(exc: BaseException) -> bool:
     is a TransactionException: a statement outside an explicit transaction commits on its own)."""
     return isinstance(exc, STORAGE_FAILURES) or (isinstance(exc, duckdb.TransactionException)
                                                  and "Failed to commit" in str(exc))
+
+
+def raise_storage_error(path: str, exc: BaseException) -> None:
+    """Raise StorageError naming `path` (from `exc`) when `exc` is the file system failing DuckDB."""
+    if storage_failure(exc):
+        raise StorageError(path, str(exc).splitlines()[0]) from exc
 
 
 def database_path(con: duckdb.DuckDBPyConnection) -> str:

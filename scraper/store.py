@@ -32,7 +32,7 @@ from scraper.dates import utcnow
 from scraper.errors import ConfigError, DatabaseLocked, JobtoneError, StorageError
 from scraper.migrations import SCHEMA_VERSION, migrate, stored_version
 from scraper.posting import Posting, words_sql
-from scraper.sql import sql_string, storage_failure, temp_tables, transaction
+from scraper.sql import raise_storage_error, sql_string, temp_tables, transaction
 
 log = logging.getLogger("jobtone")
 
@@ -171,14 +171,12 @@ def opened(path: Path, *, read_only: bool = False, wait: float = 0.0) -> Iterato
     except BaseException as exc:
         with suppress(duckdb.Error):
             con.close()
-        if storage_failure(exc):
-            raise StorageError(str(path), str(exc).splitlines()[0]) from exc
+        raise_storage_error(str(path), exc)
         raise
     try:
         con.close()  # a writer's close checkpoints: it writes too
     except duckdb.Error as exc:
-        if storage_failure(exc):
-            raise StorageError(str(path), str(exc).splitlines()[0]) from exc
+        raise_storage_error(str(path), exc)
         raise
 
 
