@@ -91,8 +91,7 @@ def stored_version(con: duckdb.DuckDBPyConnection) -> int:
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """The file's version; 0 for a new file."""
     con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP)")
-    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
-    return int(row[0] or 0) if row else 0
+    return stored_version(con)
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
