@@ -97,10 +97,11 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def _schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """0 without analysis tables; otherwise the recorded version, or the one the tables' shape shows."""
-    def exists(table: str, column: str) -> bool:
+    def exists(table: str, column: str, data_type: str | None = None) -> bool:
         return bool(con.execute("""SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database()
-                                   AND schema_name = 'main' AND table_name = ? AND column_name = ?""",
-                                [table, column]).fetchall()[0][0])
+                                   AND schema_name = 'main' AND table_name = ? AND column_name = ?
+                                   AND data_type = coalesce(?, data_type)""",
+                                [table, column, data_type]).fetchall()[0][0])
     if not exists("analysis_meta", "key"):
         return 0
     recorded = con.execute("SELECT max(value) FROM analysis_meta WHERE key = 'schema'").fetchall()[0][0]
@@ -109,8 +110,5 @@ def _schema_version(con: duckdb.DuckDBPyConnection) -> int:
     if exists("posting_lines", "words"):
         return 1
     if exists("lexicon_versions", "first_used_at"):
-        text_hashes = con.execute("""SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database()
-                                     AND schema_name = 'main' AND table_name = 'posting_analysis'
-                                     AND column_name = 'content_hash' AND data_type = 'VARCHAR'""").fetchall()[0][0]
-        return 3 if text_hashes else SCHEMA_VERSION
+        return 3 if exists("posting_analysis", "content_hash", "VARCHAR") else SCHEMA_VERSION
     return 2 if exists("posting_lines", "line_hash") else 0
