@@ -87,7 +87,7 @@ def _spaces_and_newlines(column: str) -> str:
     lines = (f"CASE WHEN contains({column}, repeat(chr(10), 3)) OR contains({column}, chr(10) || ' ') "
              f"THEN regexp_replace({stripped}, '\\n[ \\n]+', chr(10), 'g') "
              f"ELSE replace({stripped}, repeat(chr(10), 2), chr(10)) END")
-    return f"CASE WHEN contains({column}, '  ') THEN regexp_replace({lines}, '  +', ' ', 'g') ELSE {lines} END"
+    return _single_spaces(lines, column)
 
 
 def _ends_sql(column: str, chars: str) -> str:
@@ -116,8 +116,13 @@ def _beyond_blank_lines() -> str:
 def _paragraphs_and_spaces(column: str) -> str:
     """The whitespace step for a text `_beyond_blank_lines` finds nothing in: blank lines removed, and runs of
     spaces (in a sixth of real postings) made one."""
-    paragraphs = f"replace({column}, repeat(chr(10), 2), chr(10))"
-    return f"CASE WHEN contains({column}, '  ') THEN regexp_replace({paragraphs}, '  +', ' ', 'g') ELSE {paragraphs} END"
+    return _single_spaces(f"replace({column}, repeat(chr(10), 2), chr(10))", column)
+
+
+def _single_spaces(text: str, column: str) -> str:
+    """`text` (SQL made from `column`) with runs of spaces made one, when `column` holds any (testing the
+    column: the steps before only remove whitespace, so they never make a run appear)."""
+    return f"CASE WHEN contains({column}, '  ') THEN regexp_replace({text}, '  +', ' ', 'g') ELSE {text} END"
 
 
 @cache
