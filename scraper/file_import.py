@@ -8,6 +8,9 @@ few texts that NFKC or the mojibake repair would change go through those two ste
 `--html` runs every text through `html_to_text` (a regex approximation would glue words across block
 tags, which the scrapers' parser avoids).
 
+Every field of a CSV or JSON Lines file is read as text and checked here, so one bad value or one
+malformed JSON line is one bad row, reported with its line, and never stops the import of the rest.
+
 CSV and JSON Lines are read in one scan, in one transaction (an interrupted import leaves nothing
 behind); DuckDB spills to disk past the memory limit. Parquet, whose row groups can be read apart, is
 loaded BATCH_ROWS records per transaction. The usual file, or batch, whose records are all good and new
@@ -23,6 +26,7 @@ their rows from 1 would otherwise silently overwrite each other.
 from __future__ import annotations
 
 import csv
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import suppress
@@ -53,6 +57,8 @@ HTML_UDF = "jobtone_html_to_text"  # --html: every text through the scrapers' HT
 # A batch that ends with a small partial row group costs much more: DuckDB later merges such row groups
 # by rewriting their neighbours (measured: 26 s at the checkpoint after importing 1M postings).
 BATCH_ROWS = 2 * 122_880
+SAMPLE_RECORDS = 20480  # JSON Lines records whose keys are the file's columns (as many as DuckDB samples)
+_Line = tuple[int, bytes | None]  # where a record starts in the file, and the line (JSON Lines only)
 
 
 @dataclass(frozen=True)
@@ -101,8 +107,9 @@ def import_file(con: duckdb.DuckDBPyConnection, spec: ImportSpec, seen_at: datet
 def _import(con: duckdb.DuckDBPyConnection, spec: ImportSpec, seen_at: datetime, batch_rows: int,
             large_records: bool) -> ImportResult:
     params: dict[str, str] = {}  # the path is a literal: as a $parameter, reading JSON took 1.5x as long
-    rows_sql, batched = _rows_sql(spec.path, numbered=True, large_records=large_records)
-    columns = [d[0] for d in con.execute(f"SELECT * FROM ({rows_sql}) LIMIT 0", params).description]
+    fields = _fields(con, spec.path, large_records)
+    rows_sql, batched = _rows_sql(spec.path, fields, numbered=True, large_records=large_records)
+    columns = ["jobtone_record", *fields]
     checked = _checked_sql(spec, rows_sql, columns)
     if batched:
         return _import_batches(con, spec, checked, rows_sql, params, seen_at, batch_rows)
@@ -111,7 +118,7 @@ def _import(con: duckdb.DuckDBPyConnection, spec: ImportSpec, seen_at: datetime,
     else:
         # Numbering records (row_number() OVER ()) keeps the rows after it on one thread: 1.8x slower.
         # Records are numbered in a second, cheap scan, and only when some are bad.
-        unnumbered = _checked_sql(spec, _rows_sql(spec.path, False, large_records)[0], columns)
+        unnumbered = _checked_sql(spec, _rows_sql(spec.path, fields, False, large_records)[0], columns)
         direct = _insert_directly(con, spec, unnumbered, params, seen_at)
         if direct is not None:
             return direct
@@ -171,28 +178,64 @@ def _merge_batch(con: duckdb.DuckDBPyConnection, spec: ImportSpec, batch: str, p
     return rows, bad_count, bad, stats
 
 
-def _rows_sql(path: Path, numbered: bool, large_records: bool = False) -> tuple[str, bool]:
+def _fields(con: duckdb.DuckDBPyConnection, path: Path, large_records: bool) -> list[str]:
+    """The file's columns. For JSON Lines: the keys of the objects in its first SAMPLE_RECORDS lines, in the
+    order records usually give them (DuckDB's own sampling gives up on a file whose sample has a line that
+    is not an object)."""
+    if _reader(path) != "read_json":
+        rows_sql, _ = _rows_sql(path, [], numbered=False)
+        return [d[0] for d in con.execute(f"SELECT * EXCLUDE (jobtone_record) FROM ({rows_sql}) LIMIT 0").description]
+    keys = [key for key, in con.execute(f"""
+        SELECT key FROM (SELECT unnest(json_keys(json)) AS key, generate_subscripts(json_keys(json), 1) AS position
+                         FROM (SELECT json FROM read_json_objects({sql_string(str(path))}, format = 'newline_delimited',
+                                                                   maximum_object_size = {_object_size(large_records)},
+                                                                   ignore_errors = true)
+                               LIMIT {SAMPLE_RECORDS})
+                         WHERE json_type(json) = 'OBJECT')
+        GROUP BY key ORDER BY min(position), key""").fetchall()]
+    if not keys:
+        raise ConfigError(f"{path}: no JSON object on a line of its own in its first {SAMPLE_RECORDS} lines; "
+                          "jobtone reads JSON Lines, one posting per line")
+    return keys
+
+
+def _rows_sql(path: Path, fields: list[str], numbered: bool, large_records: bool = False) -> tuple[str, bool]:
     """A SELECT over the file with 1-based record numbers (`jobtone_record`; NULL for CSV/JSON unless
-    `numbered`), and whether it can be read in batches cheaply (Parquet: by row group). JSON records over
-    64 MB need `large_records`: DuckDB's JSON reader then reads in 256 MB buffers, on fewer threads (the
-    import of 200k postings took 1.8x as long)."""
-    name = READERS.get(path.suffix.lower())
-    if name is None:
-        raise ConfigError(f"{path}: unknown file type {path.suffix!r}; use .csv, .tsv, .jsonl, .ndjson or .parquet")
-    if not path.is_file():
-        raise ConfigError(f"{path}: no such file")
-    path_sql = sql_string(str(path))
+    `numbered`), and whether it can be read in batches cheaply (Parquet: by row group).
+
+    JSON Lines `fields` are read as text, as CSV is: a value of another type than the first records' (a
+    date that is no date) is then reported like any bad value, instead of stopping the import. A malformed
+    line is read as a record of NULLs, so it keeps its number and is reported (`_located` says why) while
+    the lines around it are imported."""
+    name, path_sql = _reader(path), sql_string(str(path))
     if name == "read_parquet":
         return ("SELECT file_row_number + 1 AS jobtone_record, * EXCLUDE (file_row_number) "
                 f"FROM read_parquet({path_sql}, file_row_number = true)"), True
     if name == "read_csv":
         reader = f"read_csv({path_sql}, header = true, all_varchar = true, max_line_size = 268435456)"
     else:
-        size = 268435456 if large_records else 33554432  # objects up to twice this size are read
-        reader = f"read_json({path_sql}, format = 'newline_delimited', maximum_object_size = {size})"
+        columns = "{" + ", ".join(f"{sql_string(f)}: 'VARCHAR'" for f in fields) + "}"
+        reader = (f"read_json({path_sql}, format = 'newline_delimited', columns = {columns}, "
+                  f"maximum_object_size = {_object_size(large_records)}, ignore_errors = true)")
     # In the reader's order (DuckDB preserves it): JSON Lines records skip blank lines, as _located counts.
     record = "row_number() OVER ()" if numbered else "NULL::BIGINT"
     return f"SELECT {record} AS jobtone_record, * FROM {reader}", False
+
+
+def _reader(path: Path) -> str:
+    """The DuckDB function that reads the file."""
+    name = READERS.get(path.suffix.lower())
+    if name is None:
+        raise ConfigError(f"{path}: unknown file type {path.suffix!r}; use .csv, .tsv, .jsonl, .ndjson or .parquet")
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such file")
+    return name
+
+
+def _object_size(large_records: bool) -> int:
+    """DuckDB's JSON reader reads objects up to twice this size. Records over 64 MB need `large_records`: it
+    then reads in 256 MB buffers, on fewer threads (the import of 200k postings took 1.8x as long)."""
+    return 268435456 if large_records else 33554432
 
 
 def _column(name: str, columns: list[str], option: str, required: bool = True) -> str | None:
@@ -295,17 +338,26 @@ def _refuse_clash(con: duckdb.DuckDBPyConnection, spec: ImportSpec) -> None:
 # -- where bad rows are in the file (only computed for the few reported) ------------------------------
 
 def _located(path: Path, bad: list[tuple[int, str]]) -> list[tuple[str, str]]:
+    """(where, reason) of each bad record: its line in a CSV or JSON Lines file, its row in a Parquet one. A
+    JSON line DuckDB could not read is a record of NULLs ("no text"): its reason says what is wrong with it."""
     if not bad:
         return []
     suffix = path.suffix.lower()
-    starts = _csv_record_lines(path) if suffix in (".csv", ".tsv") else \
-        _jsonl_record_lines(path) if suffix != ".parquet" else None
-    wanted = {record for record, _ in bad}
-    lines = dict(_take(starts, wanted)) if starts is not None else {}
-    return [(f"line {lines[r]}" if r in lines else f"row {r}", reason) for r, reason in bad]
+    if suffix == ".parquet":
+        return [(f"row {record}", reason) for record, reason in bad]
+    starts = _csv_record_lines(path) if suffix in (".csv", ".tsv") else _jsonl_record_lines(path)
+    lines = dict(_take(starts, {record for record, _ in bad}))
+    located = []
+    for record, reason in bad:
+        if record not in lines:
+            located.append((f"row {record}", reason))
+            continue
+        number, line = lines[record]
+        located.append((f"line {number}", (line is not None and reason == "no text" and _json_problem(line)) or reason))
+    return located
 
 
-def _take(starts: Iterator[tuple[int, int]], wanted: set[int]) -> Iterator[tuple[int, int]]:
+def _take(starts: Iterator[tuple[int, _Line]], wanted: set[int]) -> Iterator[tuple[int, _Line]]:
     for record, line in starts:
         if record in wanted:
             yield record, line
@@ -314,21 +366,32 @@ def _take(starts: Iterator[tuple[int, int]], wanted: set[int]) -> Iterator[tuple
                 return
 
 
-def _csv_record_lines(path: Path) -> Iterator[tuple[int, int]]:
-    """(record number, line where it starts) — records may span lines (quoted newlines)."""
+def _csv_record_lines(path: Path) -> Iterator[tuple[int, _Line]]:
+    """(record number, (line where it starts, None)) — records may span lines (quoted newlines)."""
     with open(path, newline="", encoding="utf-8", errors="replace") as handle:
         reader = csv.reader(handle, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
         previous_end = next(reader, None) and reader.line_num  # the header
         for record, _row in enumerate(reader, start=1):
-            yield record, (previous_end or 0) + 1
+            yield record, ((previous_end or 0) + 1, None)
             previous_end = reader.line_num
 
 
-def _jsonl_record_lines(path: Path) -> Iterator[tuple[int, int]]:
-    """(record number, line number): blank lines hold no record."""
-    with open(path, encoding="utf-8", errors="replace") as handle:
+def _jsonl_record_lines(path: Path) -> Iterator[tuple[int, _Line]]:
+    """(record number, (line number, the line)): blank lines hold no record."""
+    with open(path, "rb") as handle:
         record = 0
         for number, line in enumerate(handle, start=1):
             if line.strip():
                 record += 1
-                yield record, number
+                yield record, (number, line)
+
+
+def _json_problem(line: bytes) -> str | None:
+    """What makes a line of JSON Lines no record, if anything."""
+    try:
+        value = json.loads(line.rstrip(b"\r\n"))
+    except UnicodeDecodeError:
+        return "malformed JSON: not UTF-8"
+    except json.JSONDecodeError as exc:  # "Expecting value", "Unterminated string starting at", ...
+        return f"malformed JSON: {exc.msg.lower()}{'' if exc.msg.endswith(' at') else ' at'} column {exc.colno}"
+    return None if isinstance(value, dict) else "not a JSON object"

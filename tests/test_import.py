@@ -190,3 +190,40 @@ def test_a_record_over_the_fast_readers_size_is_read_again_with_larger_buffers(t
         # read whole (70 MB), then stored cut at the per-posting limit like any other posting
         assert con.execute("SELECT max(strlen(text)) FROM postings").fetchall()[0][0] == \
             store.MAX_TEXT_CHARS + len(store.TRUNCATED_NOTE)
+
+
+def test_malformed_json_lines_are_reported_at_their_lines_and_the_rest_imported(tmp_path):
+    """A dump cut off mid-record, a line missing its brace, one that is no object, one not UTF-8: each is a
+    bad row with its line and what is wrong, and every good line is stored."""
+    path, db = tmp_path / "dump.jsonl", tmp_path / "j.duckdb"
+    good = [json.dumps({"id": f"g{n}", "date": "2024-01-0%d" % n, "text": f"Posting {n}."}) for n in range(1, 6)]
+    path.write_bytes("\n".join([good[0], '{"id": "b1", "date": "2024-01-01", "text": "no brace"', good[1], "",
+                                "[1, 2]", good[2], '{"id": "b2", "text": "caf\xe9"}', good[3], "{}", good[4],
+                                '{"id": "b3", "date": "2024-01-01", "te']).encode("utf-8").replace(b"caf\xc3\xa9", b"caf\xe9"))
+    err = io.StringIO()
+    assert main(["--db", str(db), "import", str(path)], out=io.StringIO(), err=err) == 1
+    assert "10 rows; 5 new, 0 updated, 0 unchanged, 5 bad" in err.getvalue()
+    assert err.getvalue().splitlines()[1:] == [
+        "  line 2: malformed JSON: expecting ',' delimiter at column 54",
+        "  line 5: not a JSON object",
+        "  line 7: malformed JSON: not UTF-8",
+        "  line 9: no text",
+        "  line 11: malformed JSON: unterminated string starting at column 36"]
+    assert [r[3] for r in stored(db)] == ["g1", "g2", "g3", "g4", "g5"]
+    path.write_text("[1, 2]\nnot json\n", encoding="utf-8")
+    err = io.StringIO()
+    assert main(["--db", str(db), "import", str(path)], out=io.StringIO(), err=err) == 2
+    assert "no JSON object on a line of its own" in err.getvalue()
+
+
+def test_a_value_unlike_the_first_records_is_one_bad_row(tmp_path):
+    """Fields are read as text: a date that is no date, after thousands that are, is reported, not fatal."""
+    path, db = tmp_path / "late.jsonl", tmp_path / "j.duckdb"
+    rows = [{"id": f"r{n}", "date": "2024-01-01", "text": "Flexible hours."} for n in range(25_000)]
+    rows += [{"id": "late", "date": "soon", "text": "Late."}, {"id": 7, "date": 1704067200, "text": ["a", "list"]}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    with store.opened(db) as con:
+        result = import_file(con, ImportSpec(path), SEEN)
+        assert result.bad == [("line 25001", "unparseable date soon")] and result.stats.new == 25_001
+        assert con.execute("SELECT posted_at, text FROM postings WHERE external_id = '7'").fetchall() == \
+            [(datetime(2024, 1, 1), '["a","list"]')]
