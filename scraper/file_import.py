@@ -28,6 +28,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -97,11 +98,18 @@ def import_file(con: duckdb.DuckDBPyConnection, spec: ImportSpec, seen_at: datet
                 raise
             return _import(con, spec, seen_at, batch_rows, large_records=True)
     except duckdb.Error as exc:
-        raise JobtoneError(f"cannot import {spec.path}: {str(exc).splitlines()[0]}") from exc
+        raise JobtoneError(f"cannot import {spec.path}: {_first_paragraph(str(exc))}") from exc
     finally:
         for name in (HTML_UDF, UDF_NAME):
             with suppress(duckdb.Error):  # never hide the error being raised
                 con.remove_function(name)
+
+
+def _first_paragraph(message: str) -> str:
+    """DuckDB's error without its advice: the first line, and the last line of its first paragraph when it
+    has more (a CSV error: "CSV Error on Line: 7", the line quoted, then what is wrong with it)."""
+    lines = message.split("\n\n")[0].splitlines() or [""]
+    return lines[0] if len(lines) == 1 else f"{lines[0]}: {lines[-1]}"
 
 
 def _import(con: duckdb.DuckDBPyConnection, spec: ImportSpec, seen_at: datetime, batch_rows: int,
@@ -179,12 +187,15 @@ def _merge_batch(con: duckdb.DuckDBPyConnection, spec: ImportSpec, batch: str, p
 
 
 def _fields(con: duckdb.DuckDBPyConnection, path: Path, large_records: bool) -> list[str]:
-    """The file's columns. For JSON Lines: the keys of the objects in its first SAMPLE_RECORDS lines, in the
-    order records usually give them (DuckDB's own sampling gives up on a file whose sample has a line that
-    is not an object)."""
-    if _reader(path) != "read_json":
+    """The file's columns: a CSV file's header; for JSON Lines, the keys of the objects in its first
+    SAMPLE_RECORDS lines, in the order records usually give them. DuckDB's own sniffing gives up on a
+    sample with a line that is not an object, or that breaks the quoting."""
+    reader = _reader(path)
+    if reader == "read_parquet":
         rows_sql, _ = _rows_sql(path, [], numbered=False)
         return [d[0] for d in con.execute(f"SELECT * EXCLUDE (jobtone_record) FROM ({rows_sql}) LIMIT 0").description]
+    if reader == "read_csv":
+        return _csv_header(path)
     keys = [key for key, in con.execute(f"""
         SELECT key FROM (SELECT unnest(json_keys(json)) AS key, generate_subscripts(json_keys(json), 1) AS position
                          FROM (SELECT json FROM read_json_objects({sql_string(str(path))}, format = 'newline_delimited',
@@ -211,10 +222,11 @@ def _rows_sql(path: Path, fields: list[str], numbered: bool, large_records: bool
     if name == "read_parquet":
         return ("SELECT file_row_number + 1 AS jobtone_record, * EXCLUDE (file_row_number) "
                 f"FROM read_parquet({path_sql}, file_row_number = true)"), True
-    if name == "read_csv":
-        reader = f"read_csv({path_sql}, header = true, all_varchar = true, max_line_size = 268435456)"
+    columns = "{" + ", ".join(f"{sql_string(f)}: 'VARCHAR'" for f in fields) + "}"
+    if name == "read_csv":  # nothing sniffed: a line that breaks the quoting is an error naming it
+        reader = (f"read_csv({path_sql}, auto_detect = false, header = true, columns = {columns}, "
+                  f"delim = {sql_string(_delimiter(path))}, quote = '\"', escape = '\"', max_line_size = 268435456)")
     else:
-        columns = "{" + ", ".join(f"{sql_string(f)}: 'VARCHAR'" for f in fields) + "}"
         reader = (f"read_json({path_sql}, format = 'newline_delimited', columns = {columns}, "
                   f"maximum_object_size = {_object_size(large_records)}, ignore_errors = true)")
     # In the reader's order (DuckDB preserves it): JSON Lines records skip blank lines, as _located counts.
@@ -230,6 +242,31 @@ def _reader(path: Path) -> str:
     if not path.is_file():
         raise ConfigError(f"{path}: no such file")
     return name
+
+
+def _csv_header(path: Path) -> list[str]:
+    """The column names in a CSV file's first record (an empty one named `column<i>`, a repeated one
+    `<name>_<n>`)."""
+    with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
+        header = next(csv.reader(handle, delimiter=_delimiter(path)), None)
+    if not header:
+        raise ConfigError(f"{path}: no header line")
+    names, seen = [], Counter[str]()
+    for i, name in enumerate(header):
+        name = name or f"column{i}"
+        seen[name.lower()] += 1  # DuckDB's names ignore case
+        names.append(name if seen[name.lower()] == 1 else f"{name}_{seen[name.lower()] - 1}")
+    return names
+
+
+def _delimiter(path: Path) -> str:
+    """A CSV file's delimiter: the one of `,;|` and tab its header line holds most (`,` on a tie; tab for .tsv).
+    Values are quoted as RFC 4180 says (a quote inside a quoted value doubled)."""
+    if path.suffix.lower() == ".tsv":
+        return "\t"
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        header = handle.readline(1 << 20)
+    return max(",;|\t", key=header.count)
 
 
 def _object_size(large_records: bool) -> int:
@@ -369,7 +406,7 @@ def _take(starts: Iterator[tuple[int, _Line]], wanted: set[int]) -> Iterator[tup
 def _csv_record_lines(path: Path) -> Iterator[tuple[int, _Line]]:
     """(record number, (line where it starts, None)) — records may span lines (quoted newlines)."""
     with open(path, newline="", encoding="utf-8", errors="replace") as handle:
-        reader = csv.reader(handle, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
+        reader = csv.reader(handle, delimiter=_delimiter(path))
         previous_end = next(reader, None) and reader.line_num  # the header
         for record, _row in enumerate(reader, start=1):
             yield record, ((previous_end or 0) + 1, None)

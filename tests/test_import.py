@@ -227,3 +227,24 @@ def test_a_value_unlike_the_first_records_is_one_bad_row(tmp_path):
         assert result.bad == [("line 25001", "unparseable date soon")] and result.stats.new == 25_001
         assert con.execute("SELECT posted_at, text FROM postings WHERE external_id = '7'").fetchall() == \
             [(datetime(2024, 1, 1), '["a","list"]')]
+
+
+def test_a_csv_line_that_breaks_the_quoting_is_named_and_nothing_is_stored(tmp_path):
+    path, db = tmp_path / "in.csv", tmp_path / "j.duckdb"
+    lines = ["id,date,text"] + [f'r{n},2024-01-01,"Posting {n}, flexible."' for n in range(3000)]
+    lines.insert(1500, 'bad,2024-01-01,"an unterminated quote')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    err = io.StringIO()
+    assert main(["--db", str(db), "import", str(path)], out=io.StringIO(), err=err) == 1
+    assert "CSV Error on Line: 1501: Value with unterminated quote found." in err.getvalue()
+    with store.opened(db, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM postings").fetchall() == [(0,)]
+
+
+def test_the_csv_delimiter_is_the_headers_and_quotes_are_doubled(tmp_path):
+    path, db = tmp_path / "excel.csv", tmp_path / "j.duckdb"
+    path.write_text('\ufeffid;date;text\r\na;2024-01-01;"Flexible; ""remote"", fast-paced"\r\n', encoding="utf-8")
+    with store.opened(db) as con:
+        assert import_file(con, ImportSpec(path), SEEN).stats.new == 1
+        assert con.execute("SELECT external_id, text FROM postings").fetchall() == \
+            [("a", 'Flexible; "remote", fast-paced')]
