@@ -8,8 +8,9 @@ few texts that NFKC or the mojibake repair would change go through those two ste
 `--html` runs every text through `html_to_text` (a regex approximation would glue words across block
 tags, which the scrapers' parser avoids).
 
-Every field of a CSV or JSON Lines file is read as text and checked here, so one bad value or one
-malformed JSON line is one bad row, reported with its line, and never stops the import of the rest.
+Every field of a CSV or JSON Lines file is read as text and checked here, and a record DuckDB cannot
+read (malformed JSON, a CSV quote never closed) is skipped, so one bad value or one broken record is one
+bad row, reported with its line, and never stops the import of the rest.
 
 CSV and JSON Lines are read in one scan, in one transaction (an interrupted import leaves nothing
 behind); DuckDB spills to disk past the memory limit. Parquet, whose row groups can be read apart, is
@@ -58,6 +59,7 @@ HTML_UDF = "jobtone_html_to_text"  # --html: every text through the scrapers' HT
 # A batch that ends with a small partial row group costs much more: DuckDB later merges such row groups
 # by rewriting their neighbours (measured: 26 s at the checkpoint after importing 1M postings).
 BATCH_ROWS = 2 * 122_880
+REJECTS, REJECT_SCANS = "jobtone_csv_rejects", "jobtone_csv_reject_scans"  # temp tables DuckDB fills
 SAMPLE_RECORDS = 20480  # JSON Lines records whose keys are the file's columns (as many as DuckDB samples)
 _Line = tuple[int, bytes | None]  # where a record starts in the file, and the line (JSON Lines only)
 
@@ -88,6 +90,7 @@ def import_file(con: duckdb.DuckDBPyConnection, spec: ImportSpec, seen_at: datet
     """Read, check and merge one file (Parquet `batch_rows` records per transaction, so memory stays bounded
     and an interrupted import is finished by running it again); bad rows are reported and skipped."""
     con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"DROP TABLE IF EXISTS temp.{REJECTS}; DROP TABLE IF EXISTS temp.{REJECT_SCANS}")
     limit_memory(con)
     _register_functions(con)
     try:
@@ -103,6 +106,8 @@ def import_file(con: duckdb.DuckDBPyConnection, spec: ImportSpec, seen_at: datet
         for name in (HTML_UDF, UDF_NAME):
             with suppress(duckdb.Error):  # never hide the error being raised
                 con.remove_function(name)
+        with suppress(duckdb.Error):
+            con.execute(f"DROP TABLE IF EXISTS temp.{REJECTS}; DROP TABLE IF EXISTS temp.{REJECT_SCANS}")
 
 
 def _first_paragraph(message: str) -> str:
@@ -129,11 +134,37 @@ def _import(con: duckdb.DuckDBPyConnection, spec: ImportSpec, seen_at: datetime,
         unnumbered = _checked_sql(spec, _rows_sql(spec.path, fields, False, large_records)[0], columns)
         direct = _insert_directly(con, spec, unnumbered, params, seen_at)
         if direct is not None:
-            return direct
-        rows, bad_count, _, stats = _merge_batch(con, spec, unnumbered, params, seen_at, 0)
-        bad = con.execute(f"""SELECT record, reason FROM ({checked}) WHERE reason IS NOT NULL
-                              ORDER BY record LIMIT {MAX_REPORTED}""", params).fetchall() if bad_count else []
-    return ImportResult(stats, rows + bad_count, _located(spec.path, bad), bad_count)
+            rows, bad_count, bad, stats = direct.rows, 0, [], direct.stats
+        else:
+            rows, bad_count, _, stats = _merge_batch(con, spec, unnumbered, params, seen_at, 0)
+            bad = con.execute(f"""SELECT record, reason FROM ({checked}) WHERE reason IS NOT NULL
+                                  ORDER BY record LIMIT {MAX_REPORTED}""", params).fetchall() if bad_count else []
+    rejected = _rejected(con)
+    bad = sorted(_in_file(bad, rejected) + list(rejected.items()))[:MAX_REPORTED]
+    return ImportResult(stats, rows + bad_count + len(rejected), _located(spec.path, bad), bad_count + len(rejected))
+
+
+def _rejected(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
+    """The CSV records DuckDB could not read (a quote never closed, too many or too few fields, not UTF-8),
+    as {record number in the file: what is wrong}. DuckDB numbers them as lines, counting records and the
+    header line."""
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND temporary",
+                       [REJECTS]).fetchall()[0][0]:
+        return {}
+    rows = con.execute(f"SELECT line - 1, arg_min(error_message, byte_position) FROM temp.{REJECTS} GROUP BY line")
+    return {record: f"unreadable CSV record: {error[:1].lower()}{error[1:].rstrip('.')}"
+            for record, error in rows.fetchall()}
+
+
+def _in_file(bad: list[tuple[int, str]], rejected: dict[int, str]) -> list[tuple[int, str]]:
+    """`bad`, numbered among the records DuckDB read, numbered among all the file's records instead."""
+    skipped, placed = sorted(rejected), []
+    for record, reason in sorted(bad):
+        while skipped and skipped[0] <= record:
+            skipped.pop(0)
+            record += 1
+        placed.append((record, reason))
+    return placed
 
 
 def _import_batches(con: duckdb.DuckDBPyConnection, spec: ImportSpec, checked: str, rows_sql: str,
@@ -223,9 +254,10 @@ def _rows_sql(path: Path, fields: list[str], numbered: bool, large_records: bool
         return ("SELECT file_row_number + 1 AS jobtone_record, * EXCLUDE (file_row_number) "
                 f"FROM read_parquet({path_sql}, file_row_number = true)"), True
     columns = "{" + ", ".join(f"{sql_string(f)}: 'VARCHAR'" for f in fields) + "}"
-    if name == "read_csv":  # nothing sniffed: a line that breaks the quoting is an error naming it
+    if name == "read_csv":  # nothing sniffed; a record DuckDB cannot read is skipped, and kept in REJECTS
         reader = (f"read_csv({path_sql}, auto_detect = false, header = true, columns = {columns}, "
-                  f"delim = {sql_string(_delimiter(path))}, quote = '\"', escape = '\"', max_line_size = 268435456)")
+                  f"delim = {sql_string(_delimiter(path))}, quote = '\"', escape = '\"', max_line_size = 268435456, "
+                  f"store_rejects = true, rejects_table = '{REJECTS}', rejects_scan = '{REJECT_SCANS}')")
     else:
         reader = (f"read_json({path_sql}, format = 'newline_delimited', columns = {columns}, "
                   f"maximum_object_size = {_object_size(large_records)}, ignore_errors = true)")
@@ -404,8 +436,9 @@ def _take(starts: Iterator[tuple[int, _Line]], wanted: set[int]) -> Iterator[tup
 
 
 def _csv_record_lines(path: Path) -> Iterator[tuple[int, _Line]]:
-    """(record number, (line where it starts, None)) — records may span lines (quoted newlines)."""
-    with open(path, newline="", encoding="utf-8", errors="replace") as handle:
+    """(record number, (line where it starts, None)) — records may span lines (quoted newlines). Python's
+    reader stops at a quote left open at the end of the file (the records after it are reported by number)."""
+    with open(path, newline="", encoding="utf-8", errors="replace") as handle, suppress(csv.Error):
         reader = csv.reader(handle, delimiter=_delimiter(path))
         previous_end = next(reader, None) and reader.line_num  # the header
         for record, _row in enumerate(reader, start=1):

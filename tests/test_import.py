@@ -229,16 +229,28 @@ def test_a_value_unlike_the_first_records_is_one_bad_row(tmp_path):
             [(datetime(2024, 1, 1), '["a","list"]')]
 
 
-def test_a_csv_line_that_breaks_the_quoting_is_named_and_nothing_is_stored(tmp_path):
+def test_csv_records_duckdb_cannot_read_are_reported_at_their_lines_and_the_rest_imported(tmp_path):
+    """A quote never closed (it takes the next line with it), a record short of a field, one not UTF-8, after
+    a record that spans three lines: each is reported at the line it starts on."""
     path, db = tmp_path / "in.csv", tmp_path / "j.duckdb"
-    lines = ["id,date,text"] + [f'r{n},2024-01-01,"Posting {n}, flexible."' for n in range(3000)]
+    lines = ["id,date,text", 'm,2024-01-01,"multi\nline\nvalue"']
+    lines += [f'r{n},2024-01-01,"Posting {n}, flexible."' for n in range(3000)]
     lines.insert(1500, 'bad,2024-01-01,"an unterminated quote')
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    lines.insert(2000, "short,2024-01-01")
+    lines.insert(2500, "day,someday,a bad date")
+    path.write_bytes(("\n".join(lines) + "\n").encode("utf-8") + b"latin,2024-01-01,caf\xe9\n")
     err = io.StringIO()
     assert main(["--db", str(db), "import", str(path)], out=io.StringIO(), err=err) == 1
-    assert "CSV Error on Line: 1501: Value with unterminated quote found." in err.getvalue()
-    with store.opened(db, read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM postings").fetchall() == [(0,)]
+    assert err.getvalue().splitlines()[1:] == [
+        "  line 1503: unreadable CSV record: value with unterminated quote found",
+        "  line 2003: unreadable CSV record: expected Number of Columns: 3 Found: 2",
+        "  line 2503: unparseable date someday",
+        "  line 3008: unreadable CSV record: invalid unicode (byte sequence mismatch) detected. "
+        "This file is not utf-8 encoded"]
+    with store.opened(db, read_only=True) as con:  # r1498 was read into the unterminated quote's value
+        assert con.execute("SELECT count(*) FROM postings").fetchall() == [(3000,)]
+        assert con.execute("SELECT count(*) FROM postings WHERE external_id IN ('m', 'r1497', 'r1499', 'r2999')"
+                           ).fetchall() == [(4,)]
 
 
 def test_the_csv_delimiter_is_the_headers_and_quotes_are_doubled(tmp_path):

@@ -2,8 +2,8 @@
 
 DuckDB reads the file directly; rows are checked, normalised like scraped text and merged, so
 importing the same file again changes nothing. Rows with no text, an unparseable date or (with
---id-col) no id, and JSON lines that are no JSON object, are reported with their line numbers and
-skipped; the rest is imported, with exit code 1.
+--id-col) no id, JSON lines that are no JSON object and CSV records that cannot be read are reported
+with their line numbers and skipped; the rest is imported, with exit code 1.
 Without an id column (--id-col, or a column named `id`), a posting's id is a hash of its text.
 Importing another file whose ids are already stored under the same --source is refused (exit 2)
 unless --replace is given: each posting remembers the file it came from.
