@@ -95,11 +95,13 @@ def import_file(con: duckdb.DuckDBPyConnection, spec: ImportSpec, seen_at: datet
     _register_functions(con)
     try:
         try:
-            return _import(con, spec, seen_at, batch_rows, large_records=False)
+            return _import(con, spec, seen_at, batch_rows, careful=False)
         except duckdb.InvalidInputException as exc:
-            if "maximum_object_size" not in str(exc):  # DuckDB's wording: its only sign of this case
+            # A CSV record the fast reader cannot read, or a JSON record over its size (DuckDB's wording is
+            # its only sign of this): nothing was kept, read it all again carefully (see _rows_sql).
+            if _reader(spec.path) != "read_csv" and "maximum_object_size" not in str(exc):
                 raise
-            return _import(con, spec, seen_at, batch_rows, large_records=True)
+            return _import(con, spec, seen_at, batch_rows, careful=True)
     except duckdb.Error as exc:
         raise JobtoneError(f"cannot import {spec.path}: {_first_paragraph(str(exc))}") from exc
     finally:
@@ -118,10 +120,10 @@ def _first_paragraph(message: str) -> str:
 
 
 def _import(con: duckdb.DuckDBPyConnection, spec: ImportSpec, seen_at: datetime, batch_rows: int,
-            large_records: bool) -> ImportResult:
+            careful: bool) -> ImportResult:
     params: dict[str, str] = {}  # the path is a literal: as a $parameter, reading JSON took 1.5x as long
-    fields = _fields(con, spec.path, large_records)
-    rows_sql, batched = _rows_sql(spec.path, fields, numbered=True, large_records=large_records)
+    fields = _fields(con, spec.path, careful)
+    rows_sql, batched = _rows_sql(spec.path, fields, numbered=True, careful=careful)
     columns = ["jobtone_record", *fields]
     checked = _checked_sql(spec, rows_sql, columns)
     if batched:
@@ -131,7 +133,7 @@ def _import(con: duckdb.DuckDBPyConnection, spec: ImportSpec, seen_at: datetime,
     else:
         # Numbering records (row_number() OVER ()) keeps the rows after it on one thread: 1.8x slower.
         # Records are numbered in a second, cheap scan, and only when some are bad.
-        unnumbered = _checked_sql(spec, _rows_sql(spec.path, fields, False, large_records)[0], columns)
+        unnumbered = _checked_sql(spec, _rows_sql(spec.path, fields, False, careful)[0], columns)
         direct = _insert_directly(con, spec, unnumbered, params, seen_at)
         if direct is not None:
             rows, bad_count, bad, stats = direct.rows, 0, [], direct.stats
@@ -217,7 +219,7 @@ def _merge_batch(con: duckdb.DuckDBPyConnection, spec: ImportSpec, batch: str, p
     return rows, bad_count, bad, stats
 
 
-def _fields(con: duckdb.DuckDBPyConnection, path: Path, large_records: bool) -> list[str]:
+def _fields(con: duckdb.DuckDBPyConnection, path: Path, careful: bool) -> list[str]:
     """The file's columns: a CSV file's header; for JSON Lines, the keys of the objects in its first
     SAMPLE_RECORDS lines, in the order records usually give them. DuckDB's own sniffing gives up on a
     sample with a line that is not an object, or that breaks the quoting."""
@@ -230,7 +232,7 @@ def _fields(con: duckdb.DuckDBPyConnection, path: Path, large_records: bool) -> 
     keys = [key for key, in con.execute(f"""
         SELECT key FROM (SELECT unnest(json_keys(json)) AS key, generate_subscripts(json_keys(json), 1) AS position
                          FROM (SELECT json FROM read_json_objects({sql_string(str(path))}, format = 'newline_delimited',
-                                                                   maximum_object_size = {_object_size(large_records)},
+                                                                   maximum_object_size = {_object_size(careful)},
                                                                    ignore_errors = true)
                                LIMIT {SAMPLE_RECORDS})
                          WHERE json_type(json) = 'OBJECT')
@@ -241,26 +243,30 @@ def _fields(con: duckdb.DuckDBPyConnection, path: Path, large_records: bool) -> 
     return keys
 
 
-def _rows_sql(path: Path, fields: list[str], numbered: bool, large_records: bool = False) -> tuple[str, bool]:
+def _rows_sql(path: Path, fields: list[str], numbered: bool, careful: bool = False) -> tuple[str, bool]:
     """A SELECT over the file with 1-based record numbers (`jobtone_record`; NULL for CSV/JSON unless
     `numbered`), and whether it can be read in batches cheaply (Parquet: by row group).
 
-    JSON Lines `fields` are read as text, as CSV is: a value of another type than the first records' (a
-    date that is no date) is then reported like any bad value, instead of stopping the import. A malformed
+    CSV and JSON Lines `fields` are read as text: a value of another type than the first records' (a date
+    that is no date) is then reported like any bad value, instead of stopping the import. A malformed JSON
     line is read as a record of NULLs, so it keeps its number and is reported (`_located` says why) while
-    the lines around it are imported."""
+    the lines around it are imported. The fast reader takes records up to 32 MB (JSON: 64 MB), on every
+    core; a larger one raises, and the file is read again `careful`ly, in 256 MB buffers, on fewer threads
+    (the import of 200k postings took 1.4x to 1.8x as long). A CSV record DuckDB cannot read raises too;
+    read carefully, it is skipped and kept in REJECTS."""
     name, path_sql = _reader(path), sql_string(str(path))
     if name == "read_parquet":
         return ("SELECT file_row_number + 1 AS jobtone_record, * EXCLUDE (file_row_number) "
                 f"FROM read_parquet({path_sql}, file_row_number = true)"), True
     columns = "{" + ", ".join(f"{sql_string(f)}: 'VARCHAR'" for f in fields) + "}"
-    if name == "read_csv":  # nothing sniffed; a record DuckDB cannot read is skipped, and kept in REJECTS
+    if name == "read_csv":  # nothing sniffed
+        rejects = f", store_rejects = true, rejects_table = '{REJECTS}', rejects_scan = '{REJECT_SCANS}'"
         reader = (f"read_csv({path_sql}, auto_detect = false, header = true, columns = {columns}, "
-                  f"delim = {sql_string(_delimiter(path))}, quote = '\"', escape = '\"', max_line_size = 268435456, "
-                  f"store_rejects = true, rejects_table = '{REJECTS}', rejects_scan = '{REJECT_SCANS}')")
+                  f"delim = {sql_string(_delimiter(path))}, quote = '\"', escape = '\"', "
+                  f"max_line_size = {_object_size(careful)}{rejects if careful else ''})")
     else:
         reader = (f"read_json({path_sql}, format = 'newline_delimited', columns = {columns}, "
-                  f"maximum_object_size = {_object_size(large_records)}, ignore_errors = true)")
+                  f"maximum_object_size = {_object_size(careful)}, ignore_errors = true)")
     # In the reader's order (DuckDB preserves it): JSON Lines records skip blank lines, as _located counts.
     record = "row_number() OVER ()" if numbered else "NULL::BIGINT"
     return f"SELECT {record} AS jobtone_record, * FROM {reader}", False
@@ -301,10 +307,9 @@ def _delimiter(path: Path) -> str:
     return max(",;|\t", key=header.count)
 
 
-def _object_size(large_records: bool) -> int:
-    """DuckDB's JSON reader reads objects up to twice this size. Records over 64 MB need `large_records`: it
-    then reads in 256 MB buffers, on fewer threads (the import of 200k postings took 1.8x as long)."""
-    return 268435456 if large_records else 33554432
+def _object_size(careful: bool) -> int:
+    """The largest CSV record the reader takes (DuckDB's JSON reader takes twice as large)."""
+    return 268435456 if careful else 33554432
 
 
 def _column(name: str, columns: list[str], option: str, required: bool = True) -> str | None:

@@ -180,10 +180,11 @@ def test_a_second_file_with_the_same_ids_is_refused_unless_replace(tmp_path):
     assert main(["--db", str(db), "import", str(first), "--source", "old"], out=io.StringIO(), err=io.StringIO()) == 0
 
 
-def test_a_record_over_the_fast_readers_size_is_read_again_with_larger_buffers(tmp_path):
-    path, db = tmp_path / "big.jsonl", tmp_path / "j.duckdb"
-    path.write_text(json.dumps({"id": "s", "date": "2024-01-01", "text": "small"}) + "\n"
-                    + json.dumps({"id": "b", "date": "2024-01-01", "text": "word " * 14_000_000}) + "\n")
+@pytest.mark.parametrize("kind", ["jsonl", "csv"])
+def test_a_record_over_the_fast_readers_size_is_read_again_with_larger_buffers(tmp_path, kind):
+    path, db = tmp_path / f"big.{kind}", tmp_path / "j.duckdb"
+    WRITERS[kind](path, [{"id": "s", "date": "2024-01-01", "text": "small"},
+                         {"id": "b", "date": "2024-01-01", "text": "word " * 14_000_000}])
     with store.opened(db) as con:
         result = import_file(con, ImportSpec(path), SEEN)
         assert (result.rows, result.stats.new) == (2, 2)
