@@ -18,3 +18,14 @@ def test_cli_bench_prints_its_table(tmp_path):
         assert step in out
     assert "all targets met in every run:" in out
     assert not list(tmp_path.glob("*.jsonl")) and not list(tmp_path.glob("*.duckdb"))  # cleaned up without --keep
+
+
+def test_import_formats_prints_each_format_against_parquet(tmp_path):
+    bench = BENCH.with_name("import_formats.py")
+    done = subprocess.run([sys.executable, str(bench), "--rows", "300", "--runs", "1", "--work", str(tmp_path / "w")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "| run | format | wall s | CPU s | vs Parquet |" in done.stdout
+    for kind in ("parquet", "jsonl", "csv"):
+        assert f"| 1 | {kind} |" in done.stdout
+    assert not (tmp_path / "w").exists()  # cleaned up without --keep
