@@ -27,6 +27,8 @@ their rows from 1 would otherwise silently overwrite each other.
 from __future__ import annotations
 
 import csv
+import gzip
+import io
 import json
 import logging
 from collections import Counter
@@ -35,6 +37,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO, cast
 
 import duckdb
 
@@ -232,7 +235,7 @@ def _fields(con: duckdb.DuckDBPyConnection, path: Path, careful: bool) -> list[s
     keys = [key for key, in con.execute(f"""
         SELECT key FROM (SELECT unnest(json_keys(json)) AS key, generate_subscripts(json_keys(json), 1) AS position
                          FROM (SELECT json FROM read_json_objects({sql_string(str(path))}, format = 'newline_delimited',
-                                                                   maximum_object_size = {_object_size(careful)},
+                                                                   maximum_object_size = {_object_size(careful, path)},
                                                                    ignore_errors = true)
                                LIMIT {SAMPLE_RECORDS})
                          WHERE json_type(json) = 'OBJECT')
@@ -263,29 +266,49 @@ def _rows_sql(path: Path, fields: list[str], numbered: bool, careful: bool = Fal
         rejects = f", store_rejects = true, rejects_table = '{REJECTS}', rejects_scan = '{REJECT_SCANS}'"
         reader = (f"read_csv({path_sql}, auto_detect = false, header = true, columns = {columns}, "
                   f"delim = {sql_string(_delimiter(path))}, quote = '\"', escape = '\"', "
-                  f"max_line_size = {_object_size(careful)}{rejects if careful else ''})")
+                  f"max_line_size = {_object_size(careful, path)}{rejects if careful else ''})")
     else:
         reader = (f"read_json({path_sql}, format = 'newline_delimited', columns = {columns}, "
-                  f"maximum_object_size = {_object_size(careful)}, ignore_errors = true)")
+                  f"maximum_object_size = {_object_size(careful, path)}, ignore_errors = true)")
     # In the reader's order (DuckDB preserves it): JSON Lines records skip blank lines, as _located counts.
     record = "row_number() OVER ()" if numbered else "NULL::BIGINT"
     return f"SELECT {record} AS jobtone_record, * FROM {reader}", False
 
 
 def _reader(path: Path) -> str:
-    """The DuckDB function that reads the file."""
-    name = READERS.get(path.suffix.lower())
-    if name is None:
-        raise ConfigError(f"{path}: unknown file type {path.suffix!r}; use .csv, .tsv, .jsonl, .ndjson or .parquet")
+    """The DuckDB function that reads the file (DuckDB reads a gzipped one as it is)."""
+    name = READERS.get(_kind(path))
+    if name is None or (name == "read_parquet" and _gzipped(path)):
+        raise ConfigError(f"{path}: unknown file type {''.join(path.suffixes[-2:])!r}; use .csv, .tsv, .jsonl, "
+                          ".ndjson or .parquet (CSV and JSON Lines may be gzipped: .jsonl.gz)")
     if not path.is_file():
         raise ConfigError(f"{path}: no such file")
     return name
 
 
+def _kind(path: Path) -> str:
+    """The file's format suffix, lower-cased: `.jsonl` for `dump.jsonl.gz`."""
+    return path.with_suffix("").suffix.lower() if _gzipped(path) else path.suffix.lower()
+
+
+def _gzipped(path: Path) -> bool:
+    return path.suffix.lower() == ".gz"
+
+
+def _open(path: Path) -> BinaryIO:
+    """The file's bytes, gunzipped if it is gzipped."""
+    return cast(BinaryIO, gzip.open(path)) if _gzipped(path) else open(path, "rb")  # noqa: SIM115
+
+
+def _text(path: Path, encoding: str = "utf-8") -> io.TextIOWrapper:
+    """The file as text for `csv` (lines ended as they are), undecodable bytes replaced."""
+    return io.TextIOWrapper(_open(path), encoding=encoding, errors="replace", newline="")
+
+
 def _csv_header(path: Path) -> list[str]:
     """The column names in a CSV file's first record (an empty one named `column<i>`, a repeated one
     `<name>_<n>`)."""
-    with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
+    with _text(path, "utf-8-sig") as handle:
         header = next(csv.reader(handle, delimiter=_delimiter(path)), None)
     if not header:
         raise ConfigError(f"{path}: no header line")
@@ -300,16 +323,20 @@ def _csv_header(path: Path) -> list[str]:
 def _delimiter(path: Path) -> str:
     """A CSV file's delimiter: the one of `,;|` and tab its header line holds most (`,` on a tie; tab for .tsv).
     Values are quoted as RFC 4180 says (a quote inside a quoted value doubled)."""
-    if path.suffix.lower() == ".tsv":
+    if _kind(path) == ".tsv":
         return "\t"
-    with open(path, encoding="utf-8", errors="replace") as handle:
+    with _text(path) as handle:
         header = handle.readline(1 << 20)
     return max(",;|\t", key=header.count)
 
 
-def _object_size(careful: bool) -> int:
-    """The largest CSV record the reader takes (DuckDB's JSON reader takes twice as large)."""
-    return 268435456 if careful else 33554432
+def _object_size(careful: bool, path: Path) -> int:
+    """The largest CSV record the reader takes (DuckDB's JSON reader takes twice as large). A gzipped file's
+    is smaller when careful: DuckDB reads it in buffers many times as large, which must fit in memory
+    (setting a smaller CSV buffer made DuckDB drop a record larger than it without a word)."""
+    if not careful:
+        return 33554432
+    return 67108864 if _gzipped(path) else 268435456
 
 
 def _column(name: str, columns: list[str], option: str, required: bool = True) -> str | None:
@@ -416,10 +443,10 @@ def _located(path: Path, bad: list[tuple[int, str]]) -> list[tuple[str, str]]:
     JSON line DuckDB could not read is a record of NULLs ("no text"): its reason says what is wrong with it."""
     if not bad:
         return []
-    suffix = path.suffix.lower()
-    if suffix == ".parquet":
+    reader = _reader(path)
+    if reader == "read_parquet":
         return [(f"row {record}", reason) for record, reason in bad]
-    starts = _csv_record_lines(path) if suffix in (".csv", ".tsv") else _jsonl_record_lines(path)
+    starts = _csv_record_lines(path) if reader == "read_csv" else _jsonl_record_lines(path)
     lines = dict(_take(starts, {record for record, _ in bad}))
     located = []
     for record, reason in bad:
@@ -443,7 +470,7 @@ def _take(starts: Iterator[tuple[int, _Line]], wanted: set[int]) -> Iterator[tup
 def _csv_record_lines(path: Path) -> Iterator[tuple[int, _Line]]:
     """(record number, (line where it starts, None)) — records may span lines (quoted newlines). Python's
     reader stops at a quote left open at the end of the file (the records after it are reported by number)."""
-    with open(path, newline="", encoding="utf-8", errors="replace") as handle, suppress(csv.Error):
+    with _text(path) as handle, suppress(csv.Error):
         reader = csv.reader(handle, delimiter=_delimiter(path))
         previous_end = next(reader, None) and reader.line_num  # the header
         for record, _row in enumerate(reader, start=1):
@@ -453,7 +480,7 @@ def _csv_record_lines(path: Path) -> Iterator[tuple[int, _Line]]:
 
 def _jsonl_record_lines(path: Path) -> Iterator[tuple[int, _Line]]:
     """(record number, (line number, the line)): blank lines hold no record."""
-    with open(path, "rb") as handle:
+    with _open(path) as handle:
         record = 0
         for number, line in enumerate(handle, start=1):
             if line.strip():

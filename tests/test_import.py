@@ -261,3 +261,18 @@ def test_the_csv_delimiter_is_the_headers_and_quotes_are_doubled(tmp_path):
         assert import_file(con, ImportSpec(path), SEEN).stats.new == 1
         assert con.execute("SELECT external_id, text FROM postings").fetchall() == \
             [("a", 'Flexible; "remote", fast-paced')]
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "csv"])
+def test_a_gzipped_file_imports_as_the_plain_one_does(tmp_path, kind):
+    import gzip
+    plain, path = tmp_path / f"in.{kind}", tmp_path / f"in.{kind}.gz"
+    WRITERS[kind](plain, ROWS)
+    path.write_bytes(gzip.compress(plain.read_bytes()))
+    with store.opened(tmp_path / "j.duckdb") as con:
+        result = import_file(con, ImportSpec(path, "kaggle", id_col="id"), SEEN)
+    assert (result.rows, result.stats.new) == (6, 3)
+    assert result.bad == list(zip(BAD_PLACES[kind], ["unparseable date someday", "missing id", "no text"]))
+    err = io.StringIO()
+    assert main(["--db", str(tmp_path / "j.duckdb"), "import", str(tmp_path / "x.parquet.gz")], err=err) == 2
+    assert "unknown file type '.parquet.gz'" in err.getvalue()

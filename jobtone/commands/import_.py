@@ -26,7 +26,7 @@ NAME = "import"
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", type=Path, metavar="FILE", help=".csv, .tsv, .jsonl/.ndjson or .parquet")
+    parser.add_argument("file", type=Path, metavar="FILE", help=".csv, .tsv, .jsonl/.ndjson (or any of them gzipped: .jsonl.gz) or .parquet")
     parser.add_argument("--source", default="import", metavar="NAME", help="source name for these postings (default: import)")
     parser.add_argument("--text-col", default="text", metavar="COL", help="column with the posting text (default: text)")
     parser.add_argument("--date-col", default="date", metavar="COL", help="column with the posting date (default: date)")
