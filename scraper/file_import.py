@@ -470,12 +470,16 @@ def _take(starts: Iterator[tuple[int, _Line]], wanted: set[int]) -> Iterator[tup
 def _csv_record_lines(path: Path) -> Iterator[tuple[int, _Line]]:
     """(record number, (line where it starts, None)) — records may span lines (quoted newlines). Python's
     reader stops at a quote left open at the end of the file (the records after it are reported by number)."""
-    with _text(path) as handle, suppress(csv.Error):
-        reader = csv.reader(handle, delimiter=_delimiter(path))
-        previous_end = next(reader, None) and reader.line_num  # the header
-        for record, _row in enumerate(reader, start=1):
-            yield record, ((previous_end or 0) + 1, None)
-            previous_end = reader.line_num
+    limit = csv.field_size_limit(1 << 30)  # a posting's text may be longer than the 128 kB the module allows
+    try:
+        with _text(path) as handle, suppress(csv.Error):
+            reader = csv.reader(handle, delimiter=_delimiter(path))
+            previous_end = next(reader, None) and reader.line_num  # the header
+            for record, _row in enumerate(reader, start=1):
+                yield record, ((previous_end or 0) + 1, None)
+                previous_end = reader.line_num
+    finally:
+        csv.field_size_limit(limit)
 
 
 def _jsonl_record_lines(path: Path) -> Iterator[tuple[int, _Line]]:

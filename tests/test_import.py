@@ -232,9 +232,9 @@ def test_a_value_unlike_the_first_records_is_one_bad_row(tmp_path):
 
 def test_csv_records_duckdb_cannot_read_are_reported_at_their_lines_and_the_rest_imported(tmp_path):
     """A quote never closed (it takes the next line with it), a record short of a field, one not UTF-8, after
-    a record that spans three lines: each is reported at the line it starts on."""
+    a record that spans three lines and one of 200 kB: each is reported at the line it starts on."""
     path, db = tmp_path / "in.csv", tmp_path / "j.duckdb"
-    lines = ["id,date,text", 'm,2024-01-01,"multi\nline\nvalue"']
+    lines = ["id,date,text", 'm,2024-01-01,"multi\nline\nvalue"', "long,2024-01-01," + "word " * 40_000]
     lines += [f'r{n},2024-01-01,"Posting {n}, flexible."' for n in range(3000)]
     lines.insert(1500, 'bad,2024-01-01,"an unterminated quote')
     lines.insert(2000, "short,2024-01-01")
@@ -246,11 +246,11 @@ def test_csv_records_duckdb_cannot_read_are_reported_at_their_lines_and_the_rest
         "  line 1503: unreadable CSV record: value with unterminated quote found",
         "  line 2003: unreadable CSV record: expected Number of Columns: 3 Found: 2",
         "  line 2503: unparseable date someday",
-        "  line 3008: unreadable CSV record: invalid unicode (byte sequence mismatch) detected. "
+        "  line 3009: unreadable CSV record: invalid unicode (byte sequence mismatch) detected. "
         "This file is not utf-8 encoded"]
-    with store.opened(db, read_only=True) as con:  # r1498 was read into the unterminated quote's value
-        assert con.execute("SELECT count(*) FROM postings").fetchall() == [(3000,)]
-        assert con.execute("SELECT count(*) FROM postings WHERE external_id IN ('m', 'r1497', 'r1499', 'r2999')"
+    with store.opened(db, read_only=True) as con:  # r1497 was read into the unterminated quote's value
+        assert con.execute("SELECT count(*) FROM postings").fetchall() == [(3001,)]
+        assert con.execute("SELECT count(*) FROM postings WHERE external_id IN ('m', 'r1496', 'r1498', 'r2999')"
                            ).fetchall() == [(4,)]
 
 
