@@ -232,14 +232,19 @@ def _fields(con: duckdb.DuckDBPyConnection, path: Path, careful: bool) -> list[s
         return [d[0] for d in con.execute(f"SELECT * EXCLUDE (jobtone_record) FROM ({rows_sql}) LIMIT 0").description]
     if reader == "read_csv":
         return _csv_header(path)
+    # One column per key whatever its case, as DuckDB's names ignore case: the spelling most records use (the
+    # reader matches keys with their case; records spelling it otherwise have it missing).
     keys = [key for key, in con.execute(f"""
-        SELECT key FROM (SELECT unnest(json_keys(json)) AS key, generate_subscripts(json_keys(json), 1) AS position
-                         FROM (SELECT json FROM read_json_objects({sql_string(str(path))}, format = 'newline_delimited',
-                                                                   maximum_object_size = {_object_size(careful, path)},
-                                                                   ignore_errors = true)
-                               LIMIT {SAMPLE_RECORDS})
-                         WHERE json_type(json) = 'OBJECT')
-        GROUP BY key ORDER BY min(position), key""").fetchall()]
+        SELECT arg_max(key, (uses, -position, key)) FROM (
+            SELECT key, count(*) AS uses, min(position) AS position
+            FROM (SELECT unnest(json_keys(json)) AS key, generate_subscripts(json_keys(json), 1) AS position
+                  FROM (SELECT json FROM read_json_objects({sql_string(str(path))}, format = 'newline_delimited',
+                                                            maximum_object_size = {_object_size(careful, path)},
+                                                            ignore_errors = true)
+                        LIMIT {SAMPLE_RECORDS})
+                  WHERE json_type(json) = 'OBJECT')
+            GROUP BY key)
+        GROUP BY lower(key) ORDER BY min(position), lower(key)""").fetchall()]
     if not keys:
         raise ConfigError(f"{path}: no JSON object on a line of its own in its first {SAMPLE_RECORDS} lines; "
                           "jobtone reads JSON Lines, one posting per line")

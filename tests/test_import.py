@@ -276,3 +276,13 @@ def test_a_gzipped_file_imports_as_the_plain_one_does(tmp_path, kind):
     err = io.StringIO()
     assert main(["--db", str(tmp_path / "j.duckdb"), "import", str(tmp_path / "x.parquet.gz")], err=err) == 2
     assert "unknown file type '.parquet.gz'" in err.getvalue()
+
+
+def test_json_keys_that_differ_only_in_case_are_one_column_spelled_as_most_records_do(tmp_path):
+    path, db = tmp_path / "case.jsonl", tmp_path / "j.duckdb"
+    rows = [{"id": "1", "date": "2024-01-01", "text": "a"}, {"id": "2", "date": "2024-01-01", "Text": "b"},
+            {"id": "3", "date": "2024-01-01", "text": "c"}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    with store.opened(db) as con:
+        result = import_file(con, ImportSpec(path), SEEN)
+    assert (result.stats.new, result.bad) == (2, [("line 2", "no text")])
