@@ -125,9 +125,9 @@ def _first_paragraph(message: str) -> str:
 def _import(con: duckdb.DuckDBPyConnection, spec: ImportSpec, seen_at: datetime, batch_rows: int,
             careful: bool) -> ImportResult:
     params: dict[str, str] = {}  # the path is a literal: as a $parameter, reading JSON took 1.5x as long
-    fields = _fields(con, spec.path, careful)
+    columns = ["jobtone_record", *_fields(con, spec.path, careful)]
+    fields = _read_fields(spec, columns[1:])
     rows_sql, batched = _rows_sql(spec.path, fields, numbered=True, careful=careful)
-    columns = ["jobtone_record", *fields]
     checked = _checked_sql(spec, rows_sql, columns)
     if batched:
         return _import_batches(con, spec, checked, rows_sql, params, seen_at, batch_rows)
@@ -249,6 +249,16 @@ def _fields(con: duckdb.DuckDBPyConnection, path: Path, careful: bool) -> list[s
         raise ConfigError(f"{path}: no JSON object on a line of its own in its first {SAMPLE_RECORDS} lines; "
                           "jobtone reads JSON Lines, one posting per line")
     return keys
+
+
+def _read_fields(spec: ImportSpec, fields: list[str]) -> list[str]:
+    """The fields to read: a JSON Lines file's that the import uses (the reader skips the rest); a CSV
+    file's every column."""
+    if _reader(spec.path) != "read_json":
+        return fields
+    used = {name.lower() for name in (spec.text_col, spec.date_col, spec.id_col or "id", spec.company_col,
+                                      spec.title_col)}
+    return [field for field in fields if field.lower() in used]
 
 
 def _rows_sql(path: Path, fields: list[str], numbered: bool, careful: bool = False) -> tuple[str, bool]:

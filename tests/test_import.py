@@ -279,8 +279,10 @@ def test_a_gzipped_file_imports_as_the_plain_one_does(tmp_path, kind):
 
 
 def test_json_keys_that_differ_only_in_case_are_one_column_spelled_as_most_records_do(tmp_path):
+    """... and keys the import does not use are not read, even an empty one or one DuckDB could not name."""
     path, db = tmp_path / "case.jsonl", tmp_path / "j.duckdb"
-    rows = [{"id": "1", "date": "2024-01-01", "text": "a"}, {"id": "2", "date": "2024-01-01", "Text": "b"},
+    rows = [{"id": "1", "date": "2024-01-01", "text": "a", "": 5, "it's": {"n": [1]}, "x": 1, "X": 2},
+            {"id": "2", "date": "2024-01-01", "Text": "b"},
             {"id": "3", "date": "2024-01-01", "text": "c"}]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     with store.opened(db) as con:
