@@ -8,7 +8,7 @@ few texts that NFKC or the mojibake repair would change go through those two ste
 `--html` runs every text through `html_to_text` (a regex approximation would glue words across block
 tags, which the scrapers' parser avoids).
 
-Every field of a CSV or JSON Lines file is read as text and checked here, and a record DuckDB cannot
+The fields of a CSV or JSON Lines file are read as text and checked here, and a record DuckDB cannot
 read (malformed JSON, a CSV quote never closed) is skipped, so one bad value or one broken record is one
 bad row, reported with its line, and never stops the import of the rest.
 
@@ -163,11 +163,11 @@ def _rejected(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
 
 def _in_file(bad: list[tuple[int, str]], rejected: dict[int, str]) -> list[tuple[int, str]]:
     """`bad`, numbered among the records DuckDB read, numbered among all the file's records instead."""
-    skipped, placed = sorted(rejected), []
+    skipped, before, placed = sorted(rejected), 0, []
     for record, reason in sorted(bad):
-        while skipped and skipped[0] <= record:
-            skipped.pop(0)
-            record += 1
+        record += before
+        while before < len(skipped) and skipped[before] <= record:
+            before, record = before + 1, record + 1
         placed.append((record, reason))
     return placed
 
@@ -239,7 +239,7 @@ def _fields(con: duckdb.DuckDBPyConnection, path: Path, careful: bool) -> list[s
             SELECT key, count(*) AS uses, min(position) AS position
             FROM (SELECT unnest(json_keys(json)) AS key, generate_subscripts(json_keys(json), 1) AS position
                   FROM (SELECT json FROM read_json_objects({sql_string(str(path))}, format = 'newline_delimited',
-                                                            maximum_object_size = {_object_size(careful, path)},
+                                                            maximum_object_size = {_largest_record(careful, path)},
                                                             ignore_errors = true)
                         LIMIT {SAMPLE_RECORDS})
                   WHERE json_type(json) = 'OBJECT')
@@ -281,10 +281,10 @@ def _rows_sql(path: Path, fields: list[str], numbered: bool, careful: bool = Fal
         rejects = f", store_rejects = true, rejects_table = '{REJECTS}', rejects_scan = '{REJECT_SCANS}'"
         reader = (f"read_csv({path_sql}, auto_detect = false, header = true, columns = {columns}, "
                   f"delim = {sql_string(_delimiter(path))}, quote = '\"', escape = '\"', "
-                  f"max_line_size = {_object_size(careful, path)}{rejects if careful else ''})")
+                  f"max_line_size = {_largest_record(careful, path)}{rejects if careful else ''})")
     else:
         reader = (f"read_json({path_sql}, format = 'newline_delimited', columns = {columns}, "
-                  f"maximum_object_size = {_object_size(careful, path)}, ignore_errors = true)")
+                  f"maximum_object_size = {_largest_record(careful, path)}, ignore_errors = true)")
     # In the reader's order (DuckDB preserves it): JSON Lines records skip blank lines, as _located counts.
     record = "row_number() OVER ()" if numbered else "NULL::BIGINT"
     return f"SELECT {record} AS jobtone_record, * FROM {reader}", False
@@ -345,7 +345,7 @@ def _delimiter(path: Path) -> str:
     return max(",;|\t", key=header.count)
 
 
-def _object_size(careful: bool, path: Path) -> int:
+def _largest_record(careful: bool, path: Path) -> int:
     """The largest CSV record the reader takes (DuckDB's JSON reader takes twice as large). A gzipped file's
     is smaller when careful: DuckDB reads it in buffers many times as large, which must fit in memory
     (setting a smaller CSV buffer made DuckDB drop a record larger than it without a word)."""
