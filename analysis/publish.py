@@ -10,7 +10,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -39,6 +39,8 @@ SERIES_KINDS = ("terms", "share", "groups")  # as each_trend_series counts them
 CHART_ORDER = ("coverage", "share", "terms", "groups")  # as the report lists them
 SAMPLES_PER_TERM = 3  # matches in context per term in the report: a few postings each, never a scan per term
 log = logging.getLogger("jobtone")
+# Something to do while the analysis runs on a connection (the CLI: draw how far DuckDB is).
+Watch = Callable[[duckdb.DuckDBPyConnection], AbstractContextManager[object]]
 T = TypeVar("T")
 LexiconSpec = Lexicon | str | Path | None  # a loaded lexicon, a built-in pack's name or a TOML file; None: default
 # Trend rows as a table: the CSV columns plus the period's first day, the chart group and the low-count flag.
@@ -53,18 +55,22 @@ def as_lexicon(spec: LexiconSpec) -> Lexicon:
 
 
 @contextmanager
-def analysed(config: Config, lexicon: Lexicon, include_boilerplate: bool = False, *, now: datetime
-             ) -> Iterator[tuple[duckdb.DuckDBPyConnection, AnalysisStats]]:
-    """Open the database for writing, bring the analysis up to date, and yield (connection, stats)."""
+def analysed(config: Config, lexicon: Lexicon, include_boilerplate: bool = False, *, now: datetime,
+             watch: Watch = lambda con: nullcontext()) -> Iterator[tuple[duckdb.DuckDBPyConnection, AnalysisStats]]:
+    """Open the database for writing, bring the analysis up to date (`watch`ing the connection meanwhile: the
+    CLI draws how far DuckDB is), and yield (connection, stats)."""
     if not config.db_path.exists():
         raise ConfigError(f"no database at {config.db_path} yet: run `jobtone scrape` or `jobtone import` first")
     with store.opened(config.db_path, wait=config.lock_wait) as con:
-        yield con, analyse(con, lexicon, include_boilerplate, now=now)
+        with watch(con):
+            stats = analyse(con, lexicon, include_boilerplate, now=now)
+        yield con, stats
 
 
 def analyse_and_report(config: Config, lexicon: LexiconSpec, include_boilerplate: bool, out_dir: Path, *,
                        now: datetime, by: str = "month", smooth: int = 1, date_basis: str = "posted",
-                       min_postings: int = MIN_POSTINGS, corrected: bool | None = None) -> list[Path]:
+                       min_postings: int = MIN_POSTINGS, corrected: bool | None = None,
+                       watch: Watch = lambda con: nullcontext()) -> list[Path]:
     """Analyse what is new, then write the charts and index.html into `out_dir`; returns the files written.
 
     `corrected`: draw shares corrected for precision — None: when labels exist for the lexicon; True: asked
@@ -79,7 +85,7 @@ def analyse_and_report(config: Config, lexicon: LexiconSpec, include_boilerplate
     lexicon = as_lexicon(lexicon)
     counted: dict[str, Future[list[TrendRow]]] = {kind: Future() for kind in SERIES_KINDS}
     # (The pools are left first, waiting for their queries, and the cursor closed after them.)
-    with analysed(config, lexicon, include_boilerplate, now=now) as (con, stats), con.cursor() as cursor, \
+    with analysed(config, lexicon, include_boilerplate, now=now, watch=watch) as (con, stats), con.cursor() as cursor, \
             ThreadPoolExecutor(max_workers=1) as reporting, ThreadPoolExecutor(max_workers=1) as counting:
         query = TrendQuery(stats.analysis_key, by, date_basis=date_basis, min_postings=min_postings)
         charts_imported = threading.Thread(target=importlib.import_module, args=("analysis.charts",), daemon=True)

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from analysis.publish import DEFAULT_OUT, LexiconSpec, analyse_and_report
+from analysis.publish import DEFAULT_OUT, LexiconSpec, Watch, analyse_and_report
 from jobtone.exitcodes import ExitCode, summary_code
 from scraper import discovery_store as ds
 from scraper import store
@@ -47,6 +48,7 @@ class Callbacks:
     scrape_start: Callable[[int], None] = lambda boards: None  # how many boards are scraped
     board_done: Callable[[BoardOutcome], None] = lambda outcome: None
     scrape_end: Callable[[RunSummary | None], None] = lambda summary: None  # None: the scrape failed
+    analysis: Watch = lambda con: nullcontext()  # while the analysis runs on this connection
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,8 @@ def run(config: Config, *, lexicon: LexiconSpec = None, include_boilerplate: boo
         code = max(code, summary_code(summary))
         written: list[Path] = []
         if not summary.locked_by:  # a locked database cannot be analysed either: the next run catches up
-            written, report_code = report(config, lexicon, include_boilerplate, out_dir, now=now())
+            written, report_code = report(config, lexicon, include_boilerplate, out_dir, now=now(),
+                                          watch=callbacks.analysis)
             code = max(code, report_code)
         log.info("jobtone run finished with exit code %d (%s)", code, summary.status)
     return JobResult((*summaries, summary), tuple(written), code)
@@ -214,10 +217,10 @@ def scrape_boards(config: Config, boards: Sequence[Board], command: str, *, now:
 
 
 def report(config: Config, lexicon: LexiconSpec, include_boilerplate: bool, out_dir: Path, *,
-           now: datetime) -> tuple[list[Path], ExitCode]:
+           now: datetime, watch: Watch = lambda con: nullcontext()) -> tuple[list[Path], ExitCode]:
     """Analyse and chart; a failure here is logged and counted but never undoes the scrape."""
     try:
-        written = analyse_and_report(config, lexicon, include_boilerplate, out_dir, now=now)
+        written = analyse_and_report(config, lexicon, include_boilerplate, out_dir, now=now, watch=watch)
     except DatabaseLocked as exc:
         log.warning("analysis skipped: %s; the next run catches up", exc)
         return [], ExitCode.LOCKED

@@ -4,10 +4,14 @@ one (cron gets one log line per step instead), and a summary line at the end."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
+
+import duckdb
 
 from scraper.backfill import Step
 from scraper.scrape import BoardOutcome, RunSummary
@@ -46,6 +50,35 @@ class Progress:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@contextmanager
+def statement_progress(con: duckdb.DuckDBPyConnection, label: str, stream: TextIO, enabled: bool,
+                       every: float = 0.25) -> Iterator[None]:
+    """While the block runs, how far DuckDB is through the statement it is running (an import's scan of the
+    file, an analysis' scan of the texts), redrawn `every` seconds on `stream` when `enabled`."""
+    if not enabled:
+        yield
+        return
+    stop, started = threading.Event(), time.monotonic()
+
+    def draw() -> None:
+        while not stop.wait(every):
+            done = con.query_progress()  # -1 between statements
+            if done >= 0:
+                bar = "#" * int(done * 24 / 100)
+                stream.write(f"\r\033[K{label} [{bar:-<24}] {done:3.0f}% {time.monotonic() - started:4.0f}s")
+                stream.flush()
+
+    drawing = threading.Thread(target=draw, daemon=True)
+    drawing.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        drawing.join()
+        stream.write("\r\033[K")
+        stream.flush()
 
 
 class ScrapeProgress:

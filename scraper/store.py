@@ -111,7 +111,9 @@ def connect(path: Path, *, read_only: bool = False, wait: float = 0.0) -> duckdb
                                           f"{SCHEMA_VERSION}) and cannot be converted: {exc.reason}") from exc
         con = _connect_waiting(path, read_only, wait)
     con.execute(f"SET max_temp_directory_size = '{MAX_TEMP_SIZE}'")
-    con.execute("SET enable_progress_bar = false")  # DuckDB draws it on stdout: `jobtone sql … > file` carried it
+    # Progress is tracked (jobtone draws it, see jobtone/progress.py), never drawn by DuckDB: it draws on stdout,
+    # and `jobtone sql … > file` carried it.
+    con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
     if not read_only:
         _remove_spill_files(path)
         migrate(con)

@@ -13,6 +13,7 @@ from analysis import publish
 from analysis.lexicon import PACKS, Lexicon, load_lexicon
 from analysis.pipeline import AnalysisStats
 from jobtone.context import Context
+from jobtone.progress import statement_progress
 
 
 def add_analysis_options(parser: argparse.ArgumentParser) -> None:
@@ -38,5 +39,10 @@ def analysed(ctx: Context, lexicon_arg: str | None, include_boilerplate: bool
              ) -> Iterator[tuple[duckdb.DuckDBPyConnection, Lexicon, AnalysisStats]]:
     """Open the database for writing, bring the analysis up to date, and yield (connection, lexicon, stats)."""
     lexicon = load_lexicon(lexicon_arg)
-    with publish.analysed(ctx.config, lexicon, include_boilerplate, now=ctx.now()) as (con, stats):
+    with publish.analysed(ctx.config, lexicon, include_boilerplate, now=ctx.now(), watch=watching(ctx)) as (con, stats):
         yield con, lexicon, stats
+
+
+def watching(ctx: Context) -> publish.Watch:
+    """How far DuckDB is through each statement of the analysis, on a terminal."""
+    return lambda con: statement_progress(con, "analysing", ctx.err, ctx.interactive)

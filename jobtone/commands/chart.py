@@ -22,7 +22,7 @@ from pathlib import Path
 
 from analysis.publish import DEFAULT_OUT, analyse_and_report
 from analysis.trends import DATE_BASES, MIN_POSTINGS, PERIODS
-from jobtone.commands.analysis_options import add_analysis_options
+from jobtone.commands.analysis_options import add_analysis_options, watching
 from jobtone.commands.argtypes import positive_int
 from jobtone.context import Context
 from jobtone.exitcodes import ExitCode
@@ -46,6 +46,6 @@ def register(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, ctx: Context) -> int:
     paths = analyse_and_report(ctx.config, args.lexicon, args.include_boilerplate, args.out, now=ctx.now(), by=args.by,
                                smooth=args.smooth, date_basis=args.date_basis, min_postings=args.min_postings,
-                               corrected=args.corrected)
+                               corrected=args.corrected, watch=watching(ctx))
     print(f"wrote {len(paths)} files to {args.out}", file=ctx.err)
     return ExitCode.OK

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from jobtone.context import Context
 from jobtone.exitcodes import ExitCode
+from jobtone.progress import statement_progress
 from scraper import store
 from scraper.file_import import ImportSpec, import_file
 
@@ -40,7 +41,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, ctx: Context) -> int:
     spec = ImportSpec(args.file, args.source, args.text_col, args.date_col, args.id_col, args.company_col,
                       html=args.html, replace=args.replace)
-    with store.opened(ctx.db_path, wait=ctx.config.lock_wait) as con:
+    with store.opened(ctx.db_path, wait=ctx.config.lock_wait) as con, \
+            statement_progress(con, "importing", ctx.err, ctx.interactive):
         result = import_file(con, spec, ctx.now())
     stats = result.stats
     print(f"{args.file}: {result.rows} rows; {stats.new} new, {stats.updated} updated, {stats.unchanged} unchanged, "

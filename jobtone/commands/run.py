@@ -23,7 +23,7 @@ from pathlib import Path
 
 from analysis.publish import DEFAULT_OUT
 from jobtone import job
-from jobtone.commands.analysis_options import add_analysis_options
+from jobtone.commands.analysis_options import add_analysis_options, watching
 from jobtone.context import Context
 from jobtone.progress import ScrapeProgress, hn_progress, warn_locked
 
@@ -38,7 +38,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     history, scraping = hn_progress(ctx.err, ctx.interactive), ScrapeProgress(ctx.err, ctx.interactive)
-    callbacks = job.Callbacks(history.plan, history.step, history.end, scraping.start, scraping.done, scraping.end)
+    callbacks = job.Callbacks(history.plan, history.step, history.end, scraping.start, scraping.done, scraping.end,
+                              watching(ctx))
     result = job.run(ctx.config, lexicon=args.lexicon, include_boilerplate=args.include_boilerplate,
                      out_dir=args.out, now=ctx.now, callbacks=callbacks)
     warn_locked(result.summaries, ctx.db_path, ctx.err)
