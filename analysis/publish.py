@@ -56,7 +56,7 @@ def as_lexicon(spec: LexiconSpec) -> Lexicon:
 
 @contextmanager
 def analysed(config: Config, lexicon: Lexicon, include_boilerplate: bool = False, *, now: datetime,
-             watch: Watch = lambda con: nullcontext()) -> Iterator[tuple[duckdb.DuckDBPyConnection, AnalysisStats]]:
+             watch: Watch = nullcontext) -> Iterator[tuple[duckdb.DuckDBPyConnection, AnalysisStats]]:
     """Open the database for writing, bring the analysis up to date (`watch`ing the connection meanwhile: the
     CLI draws how far DuckDB is), and yield (connection, stats)."""
     if not config.db_path.exists():
@@ -70,7 +70,7 @@ def analysed(config: Config, lexicon: Lexicon, include_boilerplate: bool = False
 def analyse_and_report(config: Config, lexicon: LexiconSpec, include_boilerplate: bool, out_dir: Path, *,
                        now: datetime, by: str = "month", smooth: int = 1, date_basis: str = "posted",
                        min_postings: int = MIN_POSTINGS, corrected: bool | None = None,
-                       watch: Watch = lambda con: nullcontext()) -> list[Path]:
+                       watch: Watch = nullcontext) -> list[Path]:
     """Analyse what is new, then write the charts and index.html into `out_dir`; returns the files written.
 
     `corrected`: draw shares corrected for precision — None: when labels exist for the lexicon; True: asked

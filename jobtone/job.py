@@ -48,7 +48,7 @@ class Callbacks:
     scrape_start: Callable[[int], None] = lambda boards: None  # how many boards are scraped
     board_done: Callable[[BoardOutcome], None] = lambda outcome: None
     scrape_end: Callable[[RunSummary | None], None] = lambda summary: None  # None: the scrape failed
-    analysis: Watch = lambda con: nullcontext()  # while the analysis runs on this connection
+    analysis: Watch = nullcontext  # called with the connection the analysis runs on, around it
 
 
 @dataclass(frozen=True)
@@ -217,7 +217,7 @@ def scrape_boards(config: Config, boards: Sequence[Board], command: str, *, now:
 
 
 def report(config: Config, lexicon: LexiconSpec, include_boilerplate: bool, out_dir: Path, *,
-           now: datetime, watch: Watch = lambda con: nullcontext()) -> tuple[list[Path], ExitCode]:
+           now: datetime, watch: Watch = nullcontext) -> tuple[list[Path], ExitCode]:
     """Analyse and chart; a failure here is logged and counted but never undoes the scrape."""
     try:
         written = analyse_and_report(config, lexicon, include_boilerplate, out_dir, now=now, watch=watch)
