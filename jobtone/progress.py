@@ -38,11 +38,9 @@ class Progress:
             self.stream.flush()
 
     def _draw(self, note: str) -> None:
-        width = 24
-        filled = int(width * self.done / self.total) if self.total else width
         elapsed = time.monotonic() - self.started
-        bar = "#" * filled + "-" * (width - filled)
-        self.stream.write(f"\r\033[K{self.label} [{bar}] {self.done}/{self.total} {elapsed:4.0f}s {note[:40]}")
+        filled = _bar(self.done / self.total if self.total else 1)
+        self.stream.write(f"\r\033[K{self.label} [{filled}] {self.done}/{self.total} {elapsed:4.0f}s {note[:40]}")
         self.stream.flush()
 
     def __enter__(self) -> Progress:
@@ -66,8 +64,7 @@ def statement_progress(con: duckdb.DuckDBPyConnection, label: str, stream: TextI
         while not stop.wait(every):
             done = con.query_progress()  # -1 between statements
             if done >= 0:
-                bar = "#" * int(done * 24 / 100)
-                stream.write(f"\r\033[K{label} [{bar:-<24}] {done:3.0f}% {time.monotonic() - started:4.0f}s")
+                stream.write(f"\r\033[K{label} [{_bar(done / 100)}] {done:3.0f}% {time.monotonic() - started:4.0f}s")
                 stream.flush()
 
     drawing = threading.Thread(target=draw, daemon=True)
@@ -79,6 +76,11 @@ def statement_progress(con: duckdb.DuckDBPyConnection, label: str, stream: TextI
         drawing.join()
         stream.write("\r\033[K")
         stream.flush()
+
+
+def _bar(fraction: float, width: int = 24) -> str:
+    filled = int(width * min(max(fraction, 0), 1))
+    return "#" * filled + "-" * (width - filled)
 
 
 class ScrapeProgress:
