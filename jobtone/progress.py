@@ -62,7 +62,10 @@ def statement_progress(con: duckdb.DuckDBPyConnection, label: str, stream: TextI
 
     def draw() -> None:
         while not stop.wait(every):
-            done = con.query_progress()  # -1 between statements
+            try:
+                done = con.query_progress()  # -1 between statements
+            except duckdb.Error:  # the connection was closed, or failed: the caller reports that
+                return
             if done >= 0:
                 stream.write(f"\r\033[K{label} [{_bar(done / 100)}] {done:3.0f}% {time.monotonic() - started:4.0f}s")
                 stream.flush()

@@ -29,3 +29,16 @@ def test_duckdb_tracks_progress_but_never_draws_it_on_stdout(tmp_path, capfd):
         con.execute("SET progress_bar_time = 0")  # DuckDB would draw at once
         con.execute(SLOW).fetchall()
     assert capfd.readouterr().out == ""
+
+
+def test_a_connection_closed_under_the_bar_stops_it_quietly(tmp_path, monkeypatch):
+    import threading
+    import time
+
+    raised = []
+    monkeypatch.setattr(threading, "excepthook", raised.append)
+    con = store.connect(tmp_path / "j.duckdb")
+    with statement_progress(con, "importing", io.StringIO(), True, every=0.01):
+        con.close()
+        time.sleep(0.1)
+    assert raised == []
