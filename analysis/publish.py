@@ -28,7 +28,7 @@ from analysis.precision import corrected_rows, precision_table
 from analysis.report import write_report
 from analysis.report_sections import ReportData
 from analysis.series import CSV_COLUMNS, ChartMeta, TrendRow
-from analysis.trends import MIN_POSTINGS, TrendQuery, each_trend_series, trend_series
+from analysis.trends import MIN_POSTINGS, TrendQuery, data_range, each_trend_series, trend_series
 from scraper import store
 from scraper.config import Config
 from scraper.errors import ConfigError
@@ -190,8 +190,7 @@ def chart_meta(lexicon: Lexicon, rows: Sequence[TrendRow | CoverageRow], date_ba
     """What the charts and report state about their data: lexicon, date range and basis, boilerplate. The range
     is that of `rows`' periods: what is in the data (coverage rows), or the periods of a trend series (every
     analysed posting is in one)."""
-    starts = [r.start for r in rows]
-    start, end = (min(starts), max(starts)) if starts else (None, None)
+    start, end = data_range(rows)
     return ChartMeta(lexicon.name, lexicon.version, start, end, date_basis, include_boilerplate, now,
                      tuple((t.name, t.category) for t in lexicon.terms))
 

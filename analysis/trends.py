@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Protocol
 
 import duckdb
 
@@ -257,7 +258,12 @@ def _as_date(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
-def data_range(rows: Sequence[TrendRow]) -> tuple[date | None, date | None]:
-    """First and last period start of a series list (None when empty)."""
+class _Dated(Protocol):
+    @property
+    def start(self) -> date: ...
+
+
+def data_range(rows: Sequence[_Dated]) -> tuple[date | None, date | None]:
+    """First and last period start of trend or coverage rows (None when empty)."""
     starts = [r.start for r in rows]
     return (min(starts), max(starts)) if starts else (None, None)
