@@ -28,7 +28,7 @@ from analysis.precision import corrected_rows, precision_table
 from analysis.report import write_report
 from analysis.report_sections import ReportData
 from analysis.series import CSV_COLUMNS, ChartMeta, TrendRow
-from analysis.trends import MIN_POSTINGS, TrendQuery, data_range, each_trend_series, trend_series
+from analysis.trends import MIN_POSTINGS, TrendQuery, data_range, each_trend_series
 from scraper import store
 from scraper.config import Config
 from scraper.errors import ConfigError
@@ -178,11 +178,6 @@ def drawn_rows(kind: str, rows_by_kind: Mapping[str, list[TrendRow]], data: Repo
 def first_used(uses: Sequence[LexiconUse], lexicon: Lexicon) -> datetime | None:
     """When this lexicon version first counted anything in the database."""
     return next((u.first_used_at for u in uses if u.version == lexicon.version), None)
-
-
-def chart_series(con: duckdb.DuckDBPyConnection, query: TrendQuery) -> dict[str, list[TrendRow]]:
-    """The three series the charts draw: categories, terms, and categories split by source family."""
-    return trend_series(con, query)
 
 
 def chart_meta(lexicon: Lexicon, rows: Sequence[TrendRow | CoverageRow], date_basis: str, include_boilerplate: bool,

@@ -38,9 +38,9 @@ import realistic_corpus  # noqa: E402
 from analysis.charts import write_charts  # noqa: E402
 from analysis.lexicon import load_lexicon, parse_lexicon  # noqa: E402
 from analysis.pipeline import analyse  # noqa: E402
-from analysis.publish import chart_meta, chart_series  # noqa: E402
+from analysis.publish import chart_meta  # noqa: E402
 from analysis.report import write_report  # noqa: E402
-from analysis.trends import TrendQuery  # noqa: E402
+from analysis.trends import TrendQuery, trend_series  # noqa: E402
 from scraper import store  # noqa: E402
 from scraper.file_import import ImportSpec, import_file  # noqa: E402
 
@@ -162,7 +162,7 @@ def run_analysis(db: Path, lexicon, now: datetime):
 
 def charts_and_report(db: Path, lexicon, key: str, out: Path, now: datetime) -> int:
     with store.opened(db, read_only=True) as con:
-        rows = chart_series(con, TrendQuery(key))
+        rows = trend_series(con, TrendQuery(key))
     meta = chart_meta(lexicon, rows["share"], "posted", False, now)
     paths = write_charts(rows, meta, out)
     write_report(out, paths, rows["share"], lexicon.terms, meta)

@@ -125,10 +125,10 @@ def test_chart_command_writes_charts_and_report(db, tmp_path):
 
 
 def test_chart_series_split_by_source_family(db):
-    from analysis.publish import chart_series
+    from analysis.trends import trend_series
     with store.opened(db) as con:
         key = analyse(con, load_lexicon(), now=SEEN).analysis_key
-        series = chart_series(con, TrendQuery(key, by="year"))
+        series = trend_series(con, TrendQuery(key, by="year"))
     assert {r.group for r in series["groups"]} == {"boards", "hn"}
     assert {r.series for r in series["terms"]} >= {"flexible", "discipline"}
     assert all(r.group == "" for r in series["share"])
